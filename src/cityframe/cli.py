@@ -1,0 +1,322 @@
+"""The ``cityframe`` command: a thin typer shell over the library (parse, call, print, map errors to exit codes).
+
+Library modules are imported inside each command so that ``check`` and ``--help`` never pay for WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .project import Project
+    from .report import CityReport
+
+app = typer.Typer(
+    help="Local prevention frameworks as data: check a city's plan, charter and directory; build them as "
+    "accessible HTML and PDF.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+ProjectOption = Annotated[
+    Optional[Path],  # noqa: UP045 - typer reads the annotation at run time
+    typer.Option("--project", "-p", help="The folder that holds cities/ (default: the nearest one upwards).",
+                 file_okay=False),
+]
+
+
+class Format(str, Enum):
+    """Output format of ``check``."""
+
+    text = "text"
+    json = "json"
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """The one place that turns cityframe's errors into a plain message and an exit code, never a traceback."""
+    from .errors import CityframeError, DataError
+
+    try:
+        yield
+    except DataError as exc:
+        console = _console(stderr=True)
+        for finding in exc.findings:
+            console.print(str(finding), markup=False)
+        raise typer.Exit(1) from None
+    except CityframeError as exc:
+        _console(stderr=True).print(f"error: {exc}", markup=False)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:
+        if os.environ.get("CITYFRAME_DEBUG"):
+            raise
+        _console(stderr=True).print(
+            f"internal error: {type(exc).__name__}: {exc}\n  this is a bug in cityframe, not in your data; "
+            "run again with CITYFRAME_DEBUG=1 for the details and report them", markup=False)
+        raise typer.Exit(3) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"cityframe {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Local prevention frameworks as data.
+
+    Workflow: cityframe new stamford --name Stamford --state CT; edit cities/stamford/*.yaml;
+    cityframe check stamford; cityframe build stamford.
+    """
+
+
+def _select(project: Project, slugs: list[str], all_cities: bool) -> list[str]:
+    from .errors import UsageError
+
+    known = project.city_slugs()
+    if all_cities:
+        if not known:
+            raise UsageError(f"there are no cities in {project.cities_dir}", hint="create one with 'cityframe new'")
+        return known
+    if slugs:
+        for slug in slugs:
+            project.city_dir(slug)
+        return list(dict.fromkeys(slugs))
+    if len(known) == 1:
+        return known
+    raise UsageError("name a city or pass --all", hint=f"cities here: {', '.join(known) or 'none yet'}")
+
+
+@app.command()
+def new(
+    slug: Annotated[str, typer.Argument(help="The city's folder name: lowercase letters, digits, hyphens.")],
+    name: Annotated[str, typer.Option("--name", help="The city's name as residents write it.")],
+    state: Annotated[str, typer.Option("--state", help="Two-letter state code, e.g. CT.")],
+    project: ProjectOption = None,
+) -> None:
+    """Scaffold cities/SLUG/ with the six files to fill in; never overwrites anything.
+
+    Example: cityframe new stamford --name Stamford --state CT
+    """
+    with _user_errors():
+        from .errors import ProjectNotFound
+        from .project import Project, open_project
+        from .scaffold import new_city
+
+        try:
+            proj = open_project(project)
+        except ProjectNotFound:
+            if project is not None:
+                raise
+            proj = Project(Path.cwd())  # a new project starts here
+        written = new_city(proj, slug, name, state)
+        console = _console()
+        for path in written:
+            console.print(f"created {proj.relative(path)}", markup=False)
+        console.print(f"next: fill in cities/{slug}/*.yaml, then run 'cityframe check {slug}'", markup=False)
+
+
+def _print_report(console: Console, report: CityReport) -> None:
+    """Findings first (one ``file:line:col:`` line each, as editors and CI logs link them), then sections."""
+    for finding in report.errors + report.warnings:
+        console.print(str(finding), markup=False)
+    if report.errors or report.warnings:
+        console.print()
+    errors, warnings = len(report.errors), len(report.warnings)
+    console.print(f"[bold]{report.name}[/] ({report.slug}): {errors} error(s), {warnings} warning(s)")
+    if not report.documents:
+        console.print("  fix the errors above to see which sections are filled in", markup=False)
+        return
+    for doc in report.documents:
+        console.print(f"  [bold]{doc.document.title}[/]: {doc.completeness:g}% complete")
+        for status in doc.sections:
+            title = f"{status.section.id:<4}{status.section.title}"
+            if status.status == "filled":
+                console.print(f"    [green]filled [/]  {title}")
+                continue
+            console.print(f"    [red]MISSING[/]  {title}  (edit {', '.join(status.section.files)})")
+            for missing in status.missing:
+                console.print(f"               - {missing}", markup=False)
+    verdict = "[green]complete[/]" if report.complete else "[red]incomplete[/]"
+    console.print(f"  completeness: {report.completeness:g}% ({verdict})")
+
+
+@app.command()
+def check(
+    slugs: Annotated[Optional[list[str]], typer.Argument(help="Cities to check.", show_default=False)] = None,  # noqa: UP045
+    all_cities: Annotated[bool, typer.Option("--all", help="Check every city in cities/.")] = False,
+    output_format: Annotated[Format, typer.Option("--format", help="text for people, json for programs.")] = Format.text,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    project: ProjectOption = None,
+) -> None:
+    """Validate cities and show, per document, which required sections are filled in.
+
+    Exit code 0 when every city is valid and complete, 1 when one is invalid or incomplete, 2 for usage errors.
+
+    Example: cityframe check athens --format json
+    """
+    with _user_errors():
+        from .project import open_project
+        from .report import JSON_FORMAT_VERSION, assess
+        from .similarity import copied_narratives
+
+        proj = open_project(project)
+        reports = [assess(proj, slug) for slug in _select(proj, slugs or [], all_cities)]
+        for report, finding in copied_narratives(proj, reports):
+            report.warnings.append(finding)
+        if output_format is Format.json:
+            payload = {"format": JSON_FORMAT_VERSION, "strict": strict, "ok": all(r.ok(strict) for r in reports),
+                       "cities": [r.as_dict() for r in reports]}
+            sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+        else:
+            console = _console()
+            for report in reports:
+                _print_report(console, report)
+                console.print()
+        if not all(r.ok(strict) for r in reports):
+            raise typer.Exit(1)
+
+
+@app.command(name="list")
+def list_cities(project: ProjectOption = None) -> None:
+    """List the cities of the project with their completeness.
+
+    Example: cityframe list
+    """
+    with _user_errors():
+        from rich.table import Table
+
+        from .project import open_project
+        from .report import assess
+
+        proj = open_project(project)
+        table = Table("city", "name", "state", "valid", "complete")
+        for slug in proj.city_slugs():
+            report = assess(proj, slug)
+            state = report.city.profile.city.state if report.city else "?"
+            table.add_row(slug, report.name, state, "yes" if report.valid else f"no ({len(report.errors)} errors)",
+                          f"{report.completeness:g}%")
+        _console().print(table)
+
+
+@app.command()
+def schema(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the schemas into.", file_okay=False)] = Path(
+        "schemas"),
+) -> None:
+    """Write a JSON Schema (draft-07) per city file, for editor completion and validation.
+
+    Example: cityframe schema --out schemas
+    """
+    with _user_errors():
+        from .schema import write_schemas
+
+        for path in write_schemas(out):
+            typer.echo(f"wrote {path}")
+
+
+@app.command()
+def catalog() -> None:
+    """List the national catalog's resources, with the ids a city puts under include:.
+
+    Example: cityframe catalog
+    """
+    with _user_errors():
+        from rich.table import Table
+
+        from .load import load_catalog
+
+        entries, problems = load_catalog()
+        table = Table("id", "name", "category", "scope", "status", "last verified")
+        for resource in entries.values():
+            scope = resource.geographic_scope + (f" ({', '.join(resource.states)})" if resource.states else "")
+            table.add_row(resource.id, resource.name, resource.category, scope, resource.status,
+                          str(resource.last_verified or "never"))
+        console = _console()
+        console.print(table)
+        for finding in problems:
+            console.print(str(finding), markup=False)
+
+
+class OutputFormat(str, Enum):
+    """What ``build`` writes."""
+
+    html = "html"
+    pdf = "pdf"
+    all = "all"
+
+
+class Edition(str, Enum):
+    """Which contacts the documents show."""
+
+    public = "public"
+    internal = "internal"
+
+
+@app.command()
+def build(
+    slugs: Annotated[Optional[list[str]], typer.Argument(help="Cities to build.", show_default=False)] = None,  # noqa: UP045
+    all_cities: Annotated[bool, typer.Option("--all", help="Build every city in cities/.")] = False,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="html, pdf or all.")] = OutputFormat.all,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: build/).",  # noqa: UP045
+                                                file_okay=False)] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse to build incomplete data.")] = False,
+    edition: Annotated[Edition, typer.Option("--edition", help="public (default) or internal.")] = Edition.public,
+    project: ProjectOption = None,
+) -> None:
+    """Render the prevention plan, governance charter and resource directory as HTML and PDF.
+
+    Output goes to build/SLUG/: index.html, prevention-plan.html|pdf, governance-charter.html|pdf,
+    resource-directory.html|pdf. Incomplete data builds a marked draft unless --strict.
+
+    Example: cityframe build athens --format pdf
+    """
+    with _user_errors():
+        from .build import build_cities
+        from .project import open_project
+
+        proj = open_project(project)
+        selected = _select(proj, slugs or [], all_cities)
+        results = build_cities(proj, selected, formats=output_format.value, out=out, strict=strict,
+                               edition=edition.value, console=_console())
+        failed = [r for r in results if not r.ok]
+        if failed:
+            raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,686 @@
+"""The pydantic models of a city's six YAML files: the data format, with no I/O.
+
+Most fields are optional so that a fresh scaffold is *valid but incomplete*: types and allowed values are
+checked here, while "is this section filled in?" is decided by the required-sections manifest
+(``sections.yaml``). Every model forbids unknown keys, so a typo is an error and never silently ignored.
+"""
+
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+"""Lowercase letters, digits and single hyphens: stable, URL-safe and easy to type in a reference."""
+
+Text = Annotated[str, StringConstraints(max_length=20_000)]
+"""Free text; may use a small Markdown subset (paragraphs, lists, emphasis, links) in the documents."""
+
+ShortText = Annotated[str, StringConstraints(max_length=500)]
+Url = Annotated[str, StringConstraints(max_length=2_000)]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+Score = Annotated[int, Field(ge=1, le=5)]
+Money = Annotated[float, Field(ge=0)]
+
+Visibility = Literal["public", "internal"]
+StakeholderKind = Literal[
+    "local-government",
+    "law-enforcement",
+    "education",
+    "health",
+    "faith",
+    "civil-society",
+    "youth",
+    "business",
+    "media",
+    "academic",
+    "other",
+]
+Seat = Literal["chair", "vice-chair", "member", "advisor", "none"]
+Tier = Literal["primary", "secondary", "tertiary"]
+InterventionStatus = Literal["planned", "active", "done", "paused", "dropped"]
+EvidenceLevel = Literal["model-plus", "model", "promising", "evidence-informed", "innovative", "unrated"]
+Trend = Literal["rising", "stable", "falling", "unknown"]
+ThreatCategory = Literal[
+    "antisemitism",
+    "islamophobia",
+    "anti-lgbtq",
+    "racism",
+    "anti-immigrant",
+    "anti-government",
+    "hate-speech",
+    "polarization",
+    "online-radicalization",
+    "violent-extremism",
+    "other",
+]
+ResourceCategory = Literal[
+    "report-an-incident", "get-support", "crisis-line", "training-and-education", "community-program", "funding"
+]
+ResourceStatus = Literal["active", "inactive", "defunct", "temporarily-closed"]
+GeographicScope = Literal["national", "state", "county", "city"]
+PhoneType = Literal["voice", "text", "fax", "cell", "video", "pager", "textphone"]
+PlanStatus = Literal["draft", "adopted"]
+
+
+class Model(BaseModel):
+    """Base of every model: unknown keys are errors, and values are frozen once validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True, defer_build=True)
+
+
+class Source(Model):
+    """Where a fact comes from, so a reader can check it."""
+
+    title: ShortText
+    url: Url | None = None
+    publisher: ShortText | None = None
+    date: dt.date | None = None
+    note: ShortText | None = None
+
+
+class Evidence(Model):
+    """One data point behind a threat, with the caveat that keeps it honest (hate crimes are undercounted)."""
+
+    source: Source
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    geography: ShortText | None = None
+    metric: ShortText | None = None
+    value: ShortText | None = None
+    caveat: Text | None = None
+
+
+class Contact(Model):
+    """A role-based contact: a title, never a person's name. ``internal`` contacts stay out of public editions."""
+
+    title: ShortText
+    email: Email | None = None
+    phone: ShortText | None = None
+    url: Url | None = None
+    visibility: Visibility
+
+
+class Note(Model):
+    """A remark on a record; internal notes appear only in the internal edition."""
+
+    text: Text
+    visibility: Visibility = "internal"
+
+
+class Period(Model):
+    """A span of dates; the end may be open."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+class Term(Model):
+    """A glossary entry or definition."""
+
+    term: ShortText
+    definition: Text
+
+
+# --- city.yaml -----------------------------------------------------------------------------------------
+
+
+class Profile(Model):
+    """Who the city is: the facts the plan's community profile starts from."""
+
+    name: ShortText
+    state: StateCode
+    county: ShortText | None = None
+    population: int | None = Field(default=None, ge=0)
+    population_year: int | None = Field(default=None, ge=1790, le=2100)
+    population_source: Source | None = None
+    languages: list[ShortText] = []
+    language_source: Source | None = None
+    logo: ShortText | None = None
+    accent_color: Color | None = None
+    website: Url | None = None
+
+
+class Adoption(Model):
+    """How and when the plan (or charter) was adopted."""
+
+    date: dt.date | None = None
+    body: ShortText | None = None
+    instrument: ShortText | None = None
+
+
+class Objective(Model):
+    """A measurable objective: what is measured, from where to where, by when and by whom."""
+
+    id: Id
+    statement: Text | None = None
+    indicator: ShortText | None = None
+    baseline: ShortText | None = None
+    target: ShortText | None = None
+    due: dt.date | None = None
+    owner: Id | None = None
+    data_source: ShortText | None = None
+    frequency: ShortText | None = None
+
+
+class Goal(Model):
+    """A goal of the plan and its measurable objectives."""
+
+    id: Id
+    title: ShortText
+    description: Text | None = None
+    objectives: list[Objective] = []
+
+
+class Scope(Model):
+    """What the plan covers."""
+
+    hate_forms: list[ShortText] = []
+    approach: Text | None = None
+    online_and_offline: Text | None = None
+    definitions: list[Term] = []
+
+
+class Principles(Model):
+    """The commitments every plan must make in writing (P5)."""
+
+    civil_rights_and_liberties: Text | None = None
+    privacy: Text | None = None
+    free_speech: Text | None = None
+    trauma_informed: Text | None = None
+    culturally_responsive: Text | None = None
+
+
+class ReferralPathway(Model):
+    """How a concern about someone moves from a worried resident to the right help (P9)."""
+
+    summary: Text | None = None
+    how_to_report: list[Text] = []
+    triage_owner: Id | None = None
+    law_enforcement_threshold: Text | None = None
+    consent: Text | None = None
+    data_handling: Text | None = None
+
+
+class PostIncidentResponse(Model):
+    """What happens after a hate incident (P10)."""
+
+    triggers: list[Text] = []
+    lead: Id | None = None
+    communications: Text | None = None
+    community_support: Text | None = None
+    escalation_steps: list[Text] = []
+
+
+class Communication(Model):
+    """How the plan reaches residents and how they report bias incidents (P11)."""
+
+    channels: list[Text] = []
+    languages: list[ShortText] = []
+    reporting_options: list[Text] = []
+
+
+class FundingSource(Model):
+    """A source of money or in-kind support, and whether it is still there."""
+
+    name: ShortText
+    amount: Money | None = None
+    status: Literal["secured", "pending", "ended", "proposed"] = "proposed"
+    note: Text | None = None
+    source: Source | None = None
+
+
+class Sustainability(Model):
+    """Money and continuity (P12)."""
+
+    budget_summary: Text | None = None
+    funding_sources: list[FundingSource] = []
+    in_kind: Text | None = None
+    plan: Text | None = None
+
+
+class Monitoring(Model):
+    """How the group learns whether the plan works (P13)."""
+
+    reporting_cadence: ShortText | None = None
+    approach: Text | None = None
+
+
+class LanguageAccess(Model):
+    """How residents who need another language or format get the documents (P15)."""
+
+    languages: list[ShortText] = []
+    alternate_formats: list[ShortText] = []
+    authoritative_language: ShortText | None = None
+    contact: Contact | None = None
+    statement: Text | None = None
+
+
+class Plan(Model):
+    """The prevention plan itself."""
+
+    title: ShortText | None = None
+    version: ShortText | None = None
+    status: PlanStatus = "draft"
+    adoption: Adoption = Field(default_factory=Adoption)
+    period: Period = Field(default_factory=Period)
+    next_review: dt.date | None = None
+    funding_acknowledgement: Text | None = None
+    chair_role: ShortText | None = None
+    foreword: Text | None = None
+    key_commitments: list[Text] = []
+    vision: Text | None = None
+    statement_of_need: Text | None = None
+    goals: list[Goal] = []
+    scope: Scope = Field(default_factory=Scope)
+    principles: Principles = Field(default_factory=Principles)
+    referral_pathway: ReferralPathway = Field(default_factory=ReferralPathway)
+    post_incident_response: PostIncidentResponse = Field(default_factory=PostIncidentResponse)
+    communication: Communication = Field(default_factory=Communication)
+    sustainability: Sustainability = Field(default_factory=Sustainability)
+    monitoring: Monitoring = Field(default_factory=Monitoring)
+    language_access: LanguageAccess = Field(default_factory=LanguageAccess)
+    tier_justification: Text | None = None
+    references: list[Source] = []
+    glossary: list[Term] = []
+
+
+class CityFile(Model):
+    """``city.yaml``: the profile and the plan."""
+
+    schema_version: Literal[1] = 1
+    illustrative: Text | None = Field(
+        default=None, description="Set when the content is an example rather than the city's own: says so."
+    )
+    city: Profile
+    plan: Plan = Field(default_factory=Plan)
+
+
+# --- governance.yaml ---------------------------------------------------------------------------------
+
+
+class Authority(Model):
+    """The instrument that creates the steering group (C1)."""
+
+    instrument: ShortText | None = None
+    reference: ShortText | None = None
+    date: dt.date | None = None
+    advisory: bool = True
+    note: Text | None = None
+
+
+class GroupScope(Model):
+    """What the group does and, as important, what it does not (C2)."""
+
+    in_scope: list[Text] = []
+    out_of_scope: list[Text] = []
+
+
+class Membership(Model):
+    """Membership rules (C4); the seats themselves come from ``stakeholders.yaml``."""
+
+    appointment: Text | None = None
+    term: ShortText | None = None
+    alternates: Text | None = None
+    vacancies: Text | None = None
+    removal: Text | None = None
+    diversity: Text | None = None
+
+
+class Officers(Model):
+    """Chair, vice-chair and secretariat (C5); who holds the chair is the stakeholder with ``seat: chair``."""
+
+    selection: Text | None = None
+    term: ShortText | None = None
+    vice_chair: Text | None = None
+    secretariat: Text | None = None
+
+
+class Meetings(Model):
+    """Meetings (C6): at least quarterly."""
+
+    cadence: ShortText | None = None
+    per_year: int | None = Field(default=None, ge=0, le=366)
+    notice: Text | None = None
+    agenda_and_minutes: Text | None = None
+    quorum: Text | None = None
+    remote_participation: Text | None = None
+    public_status: Text | None = None
+
+
+class DecisionMaking(Model):
+    """How decisions are made (C7)."""
+
+    method: Text | None = None
+    fallback_vote: Text | None = None
+    who_votes: Text | None = None
+    dissent: Text | None = None
+    urgent_decisions: Text | None = None
+
+
+class WorkingGroup(Model):
+    """A working group of the steering group (C8)."""
+
+    id: Id
+    name: ShortText
+    purpose: Text | None = None
+    lead: Id | None = None
+    members: list[Id] = []
+
+
+class InformationSharing(Model):
+    """Information sharing, confidentiality and privacy (C9)."""
+
+    principles: Text | None = None
+    consent: Text | None = None
+    applicable_laws: list[ShortText] = []
+    retention: Text | None = None
+    public_records: Text | None = None
+    safeguards: Text | None = None
+
+
+class ConflictOfInterest(Model):
+    """Conflict of interest (C10)."""
+
+    disclosure: Text | None = None
+    register_of_interests: Text | None = None
+    recusal: Text | None = None
+
+
+class CodeOfConduct(Model):
+    """Member commitments (C11)."""
+
+    attendance: Text | None = None
+    training: Text | None = None
+    confidentiality: Text | None = None
+    commitments: list[Text] = []
+
+
+class GroupCommunications(Model):
+    """Who speaks for the group (C12)."""
+
+    spokesperson: ShortText | None = None
+    media_protocol: Text | None = None
+
+
+class Reporting(Model):
+    """Reporting and accountability (C13)."""
+
+    reports_to: ShortText | None = None
+    annual_report: Text | None = None
+    cadence: ShortText | None = None
+
+
+class Support(Model):
+    """Resources and staff support (C14)."""
+
+    secretariat: Text | None = None
+    budget: Text | None = None
+    in_kind: Text | None = None
+
+
+class Review(Model):
+    """Review, amendment and dissolution (C15)."""
+
+    interval: ShortText | None = None
+    amendment_procedure: Text | None = None
+    amendment_threshold: ShortText | None = None
+    dissolution: Text | None = None
+
+
+class CharterAdoption(Model):
+    """Adoption and signatures (C16); signatories are roles, never names."""
+
+    date: dt.date | None = None
+    body: ShortText | None = None
+    signatories: list[ShortText] = []
+
+
+class SteeringGroup(Model):
+    """The steering group's charter."""
+
+    name: ShortText | None = None
+    short_name: ShortText | None = None
+    authority: Authority = Field(default_factory=Authority)
+    purpose: Text | None = None
+    scope: GroupScope = Field(default_factory=GroupScope)
+    functions: list[Text] = []
+    transition: Text | None = None
+    membership: Membership = Field(default_factory=Membership)
+    officers: Officers = Field(default_factory=Officers)
+    meetings: Meetings = Field(default_factory=Meetings)
+    decision_making: DecisionMaking = Field(default_factory=DecisionMaking)
+    working_groups: list[WorkingGroup] = []
+    information_sharing: InformationSharing = Field(default_factory=InformationSharing)
+    conflict_of_interest: ConflictOfInterest = Field(default_factory=ConflictOfInterest)
+    code_of_conduct: CodeOfConduct = Field(default_factory=CodeOfConduct)
+    communications: GroupCommunications = Field(default_factory=GroupCommunications)
+    reporting: Reporting = Field(default_factory=Reporting)
+    support: Support = Field(default_factory=Support)
+    review: Review = Field(default_factory=Review)
+    adoption: CharterAdoption = Field(default_factory=CharterAdoption)
+
+
+class GovernanceFile(Model):
+    """``governance.yaml``: the steering group's charter."""
+
+    steering_group: SteeringGroup = Field(default_factory=SteeringGroup)
+
+
+# --- stakeholders.yaml -------------------------------------------------------------------------------
+
+
+class Stakeholder(Model):
+    """An actor the city can draw on: an organisation or office, never a named person."""
+
+    id: Id
+    name: ShortText
+    kind: StakeholderKind
+    sector: ShortText | None = None
+    seat: Seat = "none"
+    contributes: list[Text] = []
+    description: Text | None = None
+    contacts: list[Contact] = []
+    notes: list[Note] = []
+    illustrative: bool = False
+
+
+class StakeholdersFile(Model):
+    """``stakeholders.yaml``: the actors."""
+
+    stakeholders: list[Stakeholder] = []
+
+
+# --- risk-landscape.yaml -----------------------------------------------------------------------------
+
+
+class Survey(Model):
+    """A survey run for the needs and vulnerabilities assessment."""
+
+    name: ShortText
+    respondents: int | None = Field(default=None, ge=0)
+    period: Period = Field(default_factory=Period)
+    note: Text | None = None
+
+
+class Consultation(Model):
+    """A workshop, listening session or interview round."""
+
+    name: ShortText
+    date: dt.date | None = None
+    participants: ShortText | None = None
+    source: Source | None = None
+
+
+class Assessment(Model):
+    """How the needs and vulnerabilities assessment was done."""
+
+    method: Text | None = None
+    period: Period = Field(default_factory=Period)
+    surveys: list[Survey] = []
+    consultations: list[Consultation] = []
+
+
+class Threat(Model):
+    """A threat to social cohesion, scored for the risk matrix, with its evidence."""
+
+    id: Id
+    name: ShortText
+    category: ThreatCategory
+    description: Text | None = None
+    likelihood: Score
+    impact: Score
+    trend: Trend = "unknown"
+    affected_groups: list[ShortText] = []
+    drivers: list[Text] = []
+    evidence: list[Evidence] = []
+    illustrative: bool = False
+
+
+class Factor(Model):
+    """A risk factor, protective factor, service gap or community asset."""
+
+    id: Id
+    name: ShortText
+    description: Text | None = None
+    source: Source | None = None
+
+
+class RiskLandscapeFile(Model):
+    """``risk-landscape.yaml``: the needs and vulnerabilities assessment."""
+
+    assessment: Assessment = Field(default_factory=Assessment)
+    threats: list[Threat] = []
+    at_risk_groups: list[ShortText] = []
+    risk_factors: list[Factor] = []
+    protective_factors: list[Factor] = []
+    service_gaps: list[Factor] = []
+    community_assets: list[Factor] = []
+
+
+# --- interventions.yaml ------------------------------------------------------------------------------
+
+
+class Milestone(Model):
+    """A dated step of an intervention."""
+
+    date: dt.date
+    description: ShortText
+
+
+class Budget(Model):
+    """What an intervention costs and who pays."""
+
+    amount: Money | None = None
+    currency: Literal["USD"] = "USD"
+    funding_source: ShortText | None = None
+    in_kind: ShortText | None = None
+
+
+class Intervention(Model):
+    """A prevention activity the city chose, tied to objectives, threats, actors and resources."""
+
+    id: Id
+    title: ShortText
+    description: Text | None = None
+    tier: Tier
+    objectives: list[Id] = []
+    addresses: list[Id] = []
+    factors: list[Id] = []
+    lead: Id | None = None
+    partners: list[Id] = []
+    resources: list[Id] = []
+    population: ShortText | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    milestones: list[Milestone] = []
+    budget: Budget = Field(default_factory=Budget)
+    evidence_level: EvidenceLevel = "unrated"
+    evidence_note: Text | None = None
+    status: InterventionStatus = "planned"
+    illustrative: bool = False
+
+
+class InterventionsFile(Model):
+    """``interventions.yaml``: the action plan."""
+
+    interventions: list[Intervention] = []
+
+
+# --- resources.yaml ----------------------------------------------------------------------------------
+
+
+class Phone(Model):
+    """A phone number, typed after HSDS (``voice``, ``text`` ...)."""
+
+    number: ShortText
+    type: PhoneType = "voice"
+    description: ShortText | None = None
+
+
+class Address(Model):
+    """A postal address, after HSDS ``address``."""
+
+    address_1: ShortText
+    city: ShortText
+    state_province: StateCode
+    postal_code: Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")]
+    country: Literal["US"] = "US"
+
+
+class Resource(Model):
+    """A program or service in the directory, shaped after Open Referral HSDS 3.0 ``service``."""
+
+    id: Id
+    name: ShortText
+    description: Text
+    provider: ShortText | None = None
+    provider_id: Id | None = Field(default=None, description="A stakeholder id, when a stakeholder runs it.")
+    category: ResourceCategory
+    prevention_tier: list[Tier] = []
+    audience: ShortText | None = None
+    eligibility: Text | None = None
+    languages: list[ShortText] = []
+    cost: ShortText | None = None
+    hours: ShortText | None = Field(default=None, description="Opening hours in words, or '24/7'.")
+    phones: list[Phone] = []
+    url: Url | None = None
+    email: Email | None = None
+    address: Address | None = None
+    location_type: Literal["physical", "virtual", "postal"] = "virtual"
+    geographic_scope: GeographicScope = "city"
+    states: list[StateCode] = Field(default=[], description="For state resources in the national catalog.")
+    is_crisis_line: bool = False
+    status: ResourceStatus = "active"
+    status_note: Text | None = None
+    last_verified: dt.date | None = None
+    source: Source | None = None
+    external_211hsis_code: ShortText | None = None
+    illustrative: bool = False
+
+
+class ResourcesFile(Model):
+    """``resources.yaml``: local resources plus ids pulled in from the national catalog."""
+
+    include: list[Id] = []
+    resources: list[Resource] = []
+
+
+class CatalogFile(Model):
+    """The national catalog shipped inside cityframe: national and state resources."""
+
+    resources: list[Resource] = []
+
+
+FILE_MODELS: dict[str, type[Model]] = {
+    "city.yaml": CityFile,
+    "governance.yaml": GovernanceFile,
+    "stakeholders.yaml": StakeholdersFile,
+    "risk-landscape.yaml": RiskLandscapeFile,
+    "interventions.yaml": InterventionsFile,
+    "resources.yaml": ResourcesFile,
+}
+"""The six files of a city folder, in the order a facilitator fills them in."""

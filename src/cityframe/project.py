@@ -1,0 +1,88 @@
+"""Where things are: the project root, its cities, the built-in templates and the output folder."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ProjectNotFound, UsageError
+
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def builtin_templates_dir() -> Path:
+    """The shipped templates: inside the package when installed, ``templates/`` at the repository root otherwise."""
+    installed = PACKAGE_DIR / "templates"
+    return installed if installed.is_dir() else PACKAGE_DIR.parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A folder that holds ``cities/``: a city's own repository, or cityframe's with its pilot cities."""
+
+    root: Path
+
+    @property
+    def cities_dir(self) -> Path:
+        """Where the city folders live."""
+        return self.root / "cities"
+
+    @property
+    def templates_dir(self) -> Path:
+        """Project-wide template overrides (optional)."""
+        return self.root / "templates"
+
+    def city_slugs(self) -> list[str]:
+        """Every city folder's slug, sorted; folders whose names are not slugs are ignored."""
+        if not self.cities_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.cities_dir.iterdir()
+                      if p.is_dir() and SLUG.match(p.name) and (p / "city.yaml").exists())
+
+    def city_dir(self, slug: str, *, must_exist: bool = True) -> Path:
+        """The folder of one city, refusing slugs that could leave ``cities/`` and folders that link out of it."""
+        if not SLUG.match(slug):
+            raise UsageError(f"'{slug}' is not a valid city name",
+                             hint="use lowercase letters, digits and hyphens, for example 'overland-park'")
+        folder = self.cities_dir / slug
+        if must_exist:
+            if not folder.is_dir():
+                known = ", ".join(self.city_slugs()) or "none yet"
+                raise UsageError(f"there is no city '{slug}' in {self.cities_dir}",
+                                 hint=f"known cities: {known}; create one with 'cityframe new {slug}'")
+            if not folder.resolve().is_relative_to(self.cities_dir.resolve()):
+                raise UsageError(f"cities/{slug} points outside the project (it is a link to {folder.resolve()})",
+                                 hint="keep each city's files inside the project's cities/ folder")
+        return folder
+
+    def relative(self, path: Path) -> str:
+        """A path as city staff see it in their repository: relative to the project root."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def find_project(start: Path | None = None) -> Project:
+    """The nearest folder, from ``start`` upwards, that holds ``cities/``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "cities").is_dir():
+            return Project(folder)
+    raise ProjectNotFound(f"no 'cities/' folder in {here} or any folder above it",
+                          hint="run cityframe inside a cityframe project, pass --project DIR, "
+                               "or start one with 'cityframe new SLUG --name NAME --state ST'")
+
+
+def open_project(project: Path | str | Project | None = None) -> Project:
+    """A :class:`Project` from an explicit folder (which must hold ``cities/``), or the nearest one."""
+    if isinstance(project, Project):
+        return project
+    if project is None:
+        return find_project()
+    root = Path(project).resolve()
+    if not (root / "cities").is_dir():
+        raise ProjectNotFound(f"{root} has no 'cities/' folder", hint="pass the folder that holds cities/")
+    return Project(root)

@@ -1,0 +1,45 @@
+"""``cityframe new``: create a city folder from the skeleton, never overwriting anything."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from string import Template
+
+from .errors import OutputExists, UsageError
+from .models import FILE_MODELS
+from .project import PACKAGE_DIR, SLUG, Project
+from .schema import write_schemas
+
+SKELETON_DIR = PACKAGE_DIR / "skeleton"
+STATE = re.compile(r"^[A-Z]{2}$")
+
+
+def new_city(project: Project, slug: str, name: str, state: str) -> list[Path]:
+    """Scaffold ``cities/<slug>/`` with the six files (and the JSON Schemas editors use); return what was written."""
+    if not SLUG.match(slug):
+        raise UsageError(f"'{slug}' is not a valid city name",
+                         hint="use lowercase letters, digits and hyphens, for example 'overland-park'")
+    state = state.upper()
+    if not STATE.match(state):
+        raise UsageError(f"'{state}' is not a two-letter state code", hint="for example --state OH")
+    if not name.strip() or any(c in name for c in "\n\r:#{}[]&*!|>'\"%@`"):
+        raise UsageError(f"'{name}' cannot be used as a city name", hint="use letters, spaces, hyphens and dots")
+    folder = project.cities_dir / slug
+    if folder.exists() or folder.is_symlink():
+        raise OutputExists(f"{project.relative(folder)} already exists; nothing was changed",
+                           hint="pick another name, or edit the files that are there")
+    values = {"slug": slug, "name": name.strip(), "state": state}
+    texts = {file: Template((SKELETON_DIR / file).read_text(encoding="utf-8")).substitute(values)
+             for file in FILE_MODELS}
+    folder.mkdir(parents=True)
+    written = []
+    for file, text in texts.items():
+        target = folder / file
+        # O_EXCL: if anything appeared there meanwhile, fail rather than overwrite it.
+        with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "w", encoding="utf-8") as out:
+            out.write(text)
+        written.append(target)
+    written += write_schemas(project.root / "schemas", overwrite=False)
+    return written
