@@ -145,7 +145,7 @@ def _chair(city: City) -> Iterator[Finding]:
             yield city.finding("stakeholders.yaml", ("stakeholders", i, "seat"),
                                f"the chair must be local government, but '{stakeholder.id}' is {stakeholder.kind}",
                                hint="give the chair seat to a local-government stakeholder")
-    for i, stakeholder in chairs[1:]:
+    for i, _ in chairs[1:]:
         yield city.finding("stakeholders.yaml", ("stakeholders", i, "seat"),
                            f"there can be only one chair; '{chairs[0][1].id}' already holds it",
                            hint="make this one vice-chair or member")
@@ -215,10 +215,31 @@ def _resources(city: City, today: dt.date) -> Iterator[Finding]:
                                .rstrip(": "), severity="warning", hint="consider removing it from include:")
 
 
+LOGO_TYPES = (".svg", ".png", ".jpg", ".jpeg")
+
+
+def _logo(city: City) -> Iterator[Finding]:
+    """A logo is a picture file inside the city's own folder: the renderer reads nothing else."""
+    logo = city.profile.city.logo
+    if not logo:
+        return
+    where = ("city", "logo")
+    folder = city.folder.resolve()
+    target = (city.folder / logo).resolve()
+    if logo.startswith(("/", "\\")) or ":" in logo or not target.is_relative_to(folder):
+        yield city.finding("city.yaml", where, f"the logo '{logo}' is outside the city's folder",
+                           hint=f"copy the file into {city.display('')} and give its name, e.g. logo.svg")
+    elif target.suffix.lower() not in LOGO_TYPES:
+        yield city.finding("city.yaml", where, f"the logo '{logo}' is not an SVG, PNG or JPEG file")
+    elif not target.is_file():
+        yield city.finding("city.yaml", where, f"the logo file '{logo}' does not exist",
+                           hint=f"put it in {city.display('')}")
+
+
 def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
     """Every cross-reference and consistency finding for a validated city, errors and warnings."""
     index = _Index(city)
     _references(city, index)
     findings = [*index.findings, *_chair(city), *_dates(city), *_coverage(city),
-                *_resources(city, today or dt.date.today())]
+                *_resources(city, today or dt.date.today()), *_logo(city)]
     return sorted(findings, key=lambda f: (f.severity != "error", f.file, f.line, f.col))

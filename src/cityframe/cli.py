@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -38,7 +38,7 @@ ProjectOption = Annotated[
 ]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output format of ``check``."""
 
     text = "text"
@@ -174,7 +174,9 @@ def _print_report(console: Console, report: CityReport) -> None:
 def check(
     slugs: Annotated[Optional[list[str]], typer.Argument(help="Cities to check.", show_default=False)] = None,  # noqa: UP045
     all_cities: Annotated[bool, typer.Option("--all", help="Check every city in cities/.")] = False,
-    output_format: Annotated[Format, typer.Option("--format", help="text for people, json for programs.")] = Format.text,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="text for people, json for programs.")
+    ] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     project: ProjectOption = None,
 ) -> None:
@@ -267,7 +269,7 @@ def catalog() -> None:
             console.print(str(finding), markup=False)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """What ``build`` writes."""
 
     html = "html"
@@ -275,7 +277,7 @@ class OutputFormat(str, Enum):
     all = "all"
 
 
-class Edition(str, Enum):
+class Edition(StrEnum):
     """Which contacts the documents show."""
 
     public = "public"

@@ -70,7 +70,9 @@ PlanStatus = Literal["draft", "adopted"]
 class Model(BaseModel):
     """Base of every model: unknown keys are errors, and values are frozen once validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True, defer_build=True
+    )
 
 
 class Source(Model):
