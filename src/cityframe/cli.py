@@ -59,12 +59,11 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except DataError as exc:
-        console = _console(stderr=True)
         for finding in exc.findings:
-            console.print(str(finding), markup=False)
+            _say(str(finding), err=True)
         raise typer.Exit(1) from None
     except CityframeError as exc:
-        _console(stderr=True).print(f"error: {exc}", markup=False)
+        _say(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
@@ -73,9 +72,8 @@ def _user_errors() -> Iterator[None]:
     except Exception as exc:
         if os.environ.get("CITYFRAME_DEBUG"):
             raise
-        _console(stderr=True).print(
-            f"internal error: {type(exc).__name__}: {exc}\n  this is a bug in cityframe, not in your data; "
-            "run again with CITYFRAME_DEBUG=1 for the details and report them", markup=False)
+        _say(f"internal error: {type(exc).__name__}: {exc}\n  this is a bug in cityframe, not in your data; "
+             "run again with CITYFRAME_DEBUG=1 for the details and report them", err=True)
         raise typer.Exit(3) from None
 
 
@@ -139,35 +137,40 @@ def new(
                 raise
             proj = Project(Path.cwd())  # a new project starts here
         written = new_city(proj, slug, name, state)
-        console = _console()
         for path in written:
-            console.print(f"created {proj.relative(path)}", markup=False)
-        console.print(f"next: fill in cities/{slug}/*.yaml, then run 'cityframe check {slug}'", markup=False)
+            _say(f"created {proj.relative(path)}")
+        _say(f"next: fill in cities/{slug}/*.yaml, then run 'cityframe check {slug}'")
 
 
-def _print_report(console: Console, report: CityReport) -> None:
+def _say(text: str = "", *, err: bool = False, **style: object) -> None:
+    """Print a line, styled only on a terminal (click strips the colours otherwise); cheaper than rich for check."""
+    typer.echo(typer.style(text, **style) if style else text, err=err)  # type: ignore[arg-type]
+
+
+def _print_report(report: CityReport) -> None:
     """Findings first (one ``file:line:col:`` line each, as editors and CI logs link them), then sections."""
     for finding in report.errors + report.warnings:
-        console.print(str(finding), markup=False)
+        _say(str(finding))
     if report.errors or report.warnings:
-        console.print()
+        _say()
     errors, warnings = len(report.errors), len(report.warnings)
-    console.print(f"[bold]{report.name}[/] ({report.slug}): {errors} error(s), {warnings} warning(s)")
+    _say(f"{report.name} ({report.slug}): {errors} error(s), {warnings} warning(s)", bold=True)
     if not report.documents:
-        console.print("  fix the errors above to see which sections are filled in", markup=False)
+        _say("  fix the errors above to see which sections are filled in")
         return
     for doc in report.documents:
-        console.print(f"  [bold]{doc.document.title}[/]: {doc.completeness:g}% complete")
+        _say(f"  {doc.document.title}: {doc.completeness:g}% complete", bold=True)
         for status in doc.sections:
             title = f"{status.section.id:<4}{status.section.title}"
             if status.status == "filled":
-                console.print(f"    [green]filled [/]  {title}")
+                typer.echo("    " + typer.style("filled ", fg="green") + f"  {title}")
                 continue
-            console.print(f"    [red]MISSING[/]  {title}  (edit {', '.join(status.section.files)})")
+            typer.echo("    " + typer.style("MISSING", fg="red", bold=True)
+                       + f"  {title}  (edit {', '.join(status.section.files)})")
             for missing in status.missing:
-                console.print(f"               - {missing}", markup=False)
-    verdict = "[green]complete[/]" if report.complete else "[red]incomplete[/]"
-    console.print(f"  completeness: {report.completeness:g}% ({verdict})")
+                _say(f"               - {missing}")
+    verdict = typer.style("complete", fg="green") if report.complete else typer.style("incomplete", fg="red")
+    typer.echo(f"  completeness: {report.completeness:g}% ({verdict})")
 
 
 @app.command()
@@ -200,10 +203,9 @@ def check(
                        "cities": [r.as_dict() for r in reports]}
             sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
         else:
-            console = _console()
             for report in reports:
-                _print_report(console, report)
-                console.print()
+                _print_report(report)
+                _say()
         if not all(r.ok(strict) for r in reports):
             raise typer.Exit(1)
 
