@@ -225,7 +225,7 @@ def _sources_resolve(city: City) -> bool:
 
 
 def _has_category(category: str) -> Callable[[City], bool]:
-    return lambda city: any(r.category == category and r.status != "defunct" for r in city.all_resources())
+    return lambda city: any(r.category == category and r.status == "active" for r in city.all_resources())
 
 
 RULES: dict[str, Callable[[City], bool]] = {
