@@ -1,0 +1,518 @@
+"""A validated city -> the render context: the only thing templates see.
+
+Everything a template may show is copied here out of the pydantic models into plain, read-only views, and
+this is the one place where the edition is applied: in the public edition every contact and note whose
+``visibility`` is ``internal`` is dropped while copying, so no template, built-in or a city's override, can
+reach an internal value. Placeholders (empty text, ``TODO``, ``TBD``) become ``None`` so that templates test
+one thing. Nothing here reads the clock or iterates a set: the same data gives the same context.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from markupsafe import Markup
+from pydantic import BaseModel
+
+from . import __version__, charts
+from .models import Contact, Note
+from .sections import Document, SectionStatus, document_status, documents, is_filled
+
+if TYPE_CHECKING:
+    from .load import City
+    from .report import CityReport
+
+Edition = Literal["public", "internal"]
+EDITIONS: tuple[Edition, ...] = ("public", "internal")
+
+TEMPLATE_FOLDERS = {"prevention-plan": "plan", "governance-charter": "charter", "resource-directory": "directory"}
+"""Where each document's per-section templates live: ``plan/<section slug>.html`` and so on."""
+
+DEFAULT_ACCENT = "#1f4e79"
+PAGE_BACKGROUNDS = ("#ffffff", "#f3f4f6", "#fdf5e2")
+"""Where accent-coloured text (links, headings) can sit: the page, striped table rows, notes (cityframe.css)."""
+DEFAULT_UNDERCOUNT_CAVEAT = (
+    "Hate crimes and bias incidents are widely under-reported, and reporting to official statistics is "
+    "voluntary: counts understate the problem.")
+
+STATE_NAMES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+    "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia", "FL": "Florida", "GA": "Georgia",
+    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
+    "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+    "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
+    "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+    "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington",
+    "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming", "PR": "Puerto Rico", "GU": "Guam",
+    "VI": "U.S. Virgin Islands", "AS": "American Samoa", "MP": "Northern Mariana Islands",
+}
+
+LANGUAGE_CODES = {
+    "english": "en", "spanish": "es", "español": "es", "espanol": "es", "french": "fr", "français": "fr",
+    "chinese": "zh", "vietnamese": "vi", "arabic": "ar", "korean": "ko", "tagalog": "tl", "russian": "ru",
+    "portuguese": "pt", "german": "de", "haitian creole": "ht", "somali": "so", "navajo": "nv",
+}
+
+KIND_LABELS = {
+    "local-government": "Local government", "law-enforcement": "Law enforcement", "education": "Education",
+    "health": "Health", "faith": "Faith", "civil-society": "Civil society", "youth": "Youth",
+    "business": "Business", "media": "Media", "academic": "Academic", "other": "Other",
+}
+SEAT_LABELS = {"chair": "Chair", "vice-chair": "Vice-chair", "member": "Member", "advisor": "Advisor",
+               "none": "Not seated"}
+SEAT_ORDER = ("chair", "vice-chair", "member", "advisor", "none")
+TIER_LABELS = {"primary": "Primary prevention", "secondary": "Secondary prevention",
+               "tertiary": "Tertiary prevention"}
+TIER_DESCRIPTIONS = {
+    "primary": "Population-wide measures that build resilience and awareness before harm occurs.",
+    "secondary": "Early help for people and places showing signs of risk.",
+    "tertiary": "Support that reduces harm and risk where it already exists, including after incidents.",
+}
+STATUS_LABELS = {"planned": "Planned", "active": "Active", "done": "Done", "paused": "Paused",
+                 "dropped": "Dropped"}
+EVIDENCE_LABELS = {
+    "model-plus": "Model Plus (Blueprints)", "model": "Model (Blueprints)", "promising": "Promising",
+    "evidence-informed": "Evidence-informed", "innovative": "Innovative", "unrated": "Not rated",
+}
+TREND_LABELS = {"rising": "Rising", "stable": "Stable", "falling": "Falling", "unknown": "Unknown"}
+THREAT_CATEGORY_LABELS = {
+    "antisemitism": "Antisemitism", "islamophobia": "Islamophobia", "anti-lgbtq": "Anti-LGBTQ+ hate",
+    "racism": "Racism", "anti-immigrant": "Anti-immigrant hate", "anti-government": "Anti-government violence",
+    "hate-speech": "Hate speech", "polarization": "Polarization", "online-radicalization": "Online radicalization",
+    "violent-extremism": "Violent extremism", "other": "Other",
+}
+FUNDING_STATUS_LABELS = {"secured": "Secured", "pending": "Pending", "ended": "Ended", "proposed": "Proposed"}
+RESOURCE_STATUS_LABELS = {"active": "Active", "inactive": "Inactive", "defunct": "No longer operating",
+                          "temporarily-closed": "Temporarily closed"}
+SCOPE_LABELS = {"national": "National", "state": "State", "county": "County", "city": "Local"}
+PHONE_TYPE_LABELS = {"voice": "Call", "text": "Text", "fax": "Fax", "cell": "Mobile", "video": "Video call",
+                     "pager": "Pager", "textphone": "TTY"}
+CATEGORY_SECTIONS = {
+    "report-an-incident": "report-an-incident", "get-support": "get-support", "crisis-line": "crisis-lines",
+    "training-and-education": "training-and-education", "community-program": "community-programs",
+    "funding": "funding",
+}
+"""Resource category (models.py) -> the directory section slug (sections.yaml) that lists it."""
+
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+# --- read-only views -------------------------------------------------------------------------------------
+
+
+class View:
+    """A read-only record for templates: attributes only, and a missing one is an error under StrictUndefined."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, **fields: Any) -> None:
+        object.__setattr__(self, "_fields", fields)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._fields[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("views are read-only")
+
+    def __repr__(self) -> str:
+        return f"View({', '.join(self._fields)})"
+
+    def replace(self, **fields: Any) -> View:
+        """A copy with some fields added or replaced."""
+        return View(**{**self._fields, **fields})
+
+    def field_names(self) -> list[str]:
+        """The field names, in model order."""
+        return list(self._fields)
+
+
+class Labels(dict):  # type: ignore[type-arg]
+    """Id -> display name; an id that is not known shows as itself (``check`` reports it)."""
+
+    def __missing__(self, key: str) -> str:
+        return str(key)
+
+
+def visible(item: Contact | Note, edition: Edition) -> bool:
+    """Whether a contact or note may appear in an edition: internal ones only in the internal edition."""
+    return edition == "internal" or item.visibility == "public"
+
+
+def to_view(value: Any, edition: Edition) -> Any:
+    """A model value as template data: models become :class:`View`, lists tuples, placeholders ``None``.
+
+    Contacts and notes that the edition may not show are dropped here, wherever they sit in the data.
+    """
+    if isinstance(value, (Contact, Note)) and not visible(value, edition):
+        return None
+    if isinstance(value, BaseModel):
+        return View(**{name: to_view(getattr(value, name), edition) for name in type(value).model_fields})
+    if isinstance(value, (list, tuple)):
+        items = (to_view(v, edition) for v in value)
+        return tuple(v for v in items if v is not None)
+    if isinstance(value, str):
+        return value if is_filled(value) else None
+    return value
+
+
+# --- colours ---------------------------------------------------------------------------------------------
+
+
+def _channel(c: float) -> float:
+    c /= 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def luminance(color: str) -> float:
+    """WCAG relative luminance of a ``#rrggbb`` colour."""
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    a, b = sorted((luminance(first), luminance(second)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def mix(color: str, other: str, share: float) -> str:
+    """``color`` moved ``share`` (0-1) of the way towards ``other``."""
+    one = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+    two = [int(other[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(one, two, strict=True))
+
+
+def accessible_accent(color: str | None, backgrounds: Sequence[str] = ("#ffffff",), minimum: float = 4.5) -> str:
+    """The city's accent colour, darkened until text in it (or white text on it) reaches ``minimum`` contrast."""
+    if not color or not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+        color = DEFAULT_ACCENT
+    color = color.lower()
+    for step in range(0, 101):
+        candidate = mix(color, "#000000", step / 100)
+        if all(contrast_ratio(candidate, bg) >= minimum for bg in backgrounds):
+            return candidate
+    return "#000000"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The colours a page uses, derived from the city's accent colour and checked for contrast."""
+
+    accent: str
+    accent_source: str | None
+    accent_adjusted: bool
+    tint: str
+    rule: str
+
+    @property
+    def css(self) -> Markup:
+        """CSS custom properties; every value is a computed ``#rrggbb``, never a string from the data."""
+        return Markup(f":root{{--accent:{self.accent};--accent-tint:{self.tint};--accent-rule:{self.rule};}}")
+
+
+def make_theme(accent_color: str | None) -> Theme:
+    """A theme whose accent passes 4.5:1 against every page background and against its own light tint."""
+    base = accessible_accent(accent_color, PAGE_BACKGROUNDS)
+    accent = base
+    for _ in range(40):
+        tint = mix(accent, "#ffffff", 0.92)
+        if contrast_ratio(accent, tint) >= 4.5:
+            break
+        accent = mix(accent, "#000000", 0.05)
+    tint = mix(accent, "#ffffff", 0.92)
+    source = accent_color.lower() if accent_color else None
+    return Theme(accent=accent, accent_source=source, accent_adjusted=bool(source and source != accent),
+                 tint=tint, rule=mix(accent, "#ffffff", 0.55))
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def language_code(name: str | None) -> str:
+    """A BCP 47 code for ``<html lang>`` from a language name or code in the data; ``en`` by default."""
+    if not name:
+        return "en"
+    text = name.strip()
+    if re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", text):
+        return text
+    return LANGUAGE_CODES.get(text.lower(), "en")
+
+
+def _logo(city: City) -> View | None:
+    """The city's logo as a data: URI of the file's bytes, so that each HTML page stands alone."""
+    logo = city.profile.city.logo
+    if not logo:
+        return None
+    folder = city.folder.resolve()
+    path = (city.folder / logo).resolve()
+    mime = LOGO_TYPES.get(path.suffix.lower())
+    if mime is None or not path.is_relative_to(folder) or not path.is_file():
+        return None
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return View(uri=f"data:{mime};base64,{data}", alt=f"Logo of {city.profile.city.name}")
+
+
+# --- the documents and their status ----------------------------------------------------------------------
+
+
+def page_name(document_id: str, edition: Edition) -> str:
+    """The file a document's HTML is written to (``build.output_name``'s convention, kept in one place here)."""
+    return f"{document_id}.html" if edition == "public" else f"{document_id}-{edition}.html"
+
+
+def _statuses(city: City, report: CityReport) -> dict[str, list[SectionStatus]]:
+    by_document = {d.document.id: d.sections for d in report.documents}
+    return {doc.id: by_document.get(doc.id) or document_status(city, doc) for doc in documents()}
+
+
+def _document_view(doc: Document, statuses: list[SectionStatus], edition: Edition) -> View:
+    missing = {s.section.id: tuple(s.missing) for s in statuses}
+    folder = TEMPLATE_FOLDERS[doc.id]
+    sections = tuple(
+        View(id=s.id, slug=s.slug, title=s.title, number=n, template=f"{folder}/{s.slug}.html",
+             missing=missing.get(s.id, ()), filled=not missing.get(s.id))
+        for n, s in enumerate(doc.sections, 1))
+    filled = sum(1 for s in sections if s.filled)
+    return View(id=doc.id, title=doc.title, href=page_name(doc.id, edition), folder=folder, sections=sections,
+                filled=filled, total=len(sections), complete=filled == len(sections),
+                completeness=round(100 * filled / len(sections)) if sections else 100)
+
+
+def _status(city: City, report: CityReport, docs: Sequence[View]) -> View:
+    """Whether, and why, the documents are a draft: incomplete data and a plan not adopted are told apart."""
+    plan = city.profile.plan
+    incomplete = not report.complete
+    not_adopted = plan.status != "adopted"
+    missing_sections = sum(d.total - d.filled for d in docs)
+    total_sections = sum(d.total for d in docs)
+    body = plan.adoption.body if is_filled(plan.adoption.body) else None
+    reasons = []
+    if not_adopted:
+        reasons.append(f"Draft: not yet adopted{' by ' + body if body else ''}.")
+    if incomplete:
+        reasons.append(f"Incomplete: {missing_sections} of {total_sections} required sections are not yet filled "
+                       "in; do not rely on this text as final.")
+    if not_adopted and incomplete:
+        marking = "Draft – not adopted, incomplete"
+    elif incomplete:
+        marking = "Draft – incomplete data"
+    elif not_adopted:
+        marking = "Draft – not adopted"
+    else:
+        marking = "Adopted"
+    return View(draft=incomplete or not_adopted, incomplete=incomplete, not_adopted=not_adopted,
+                plan_status="Adopted" if plan.status == "adopted" else "Draft", marking=marking,
+                reasons=tuple(reasons), missing_sections=missing_sections, total_sections=total_sections,
+                completeness=round(100 * (total_sections - missing_sections) / total_sections)
+                if total_sections else 100)
+
+
+def _edition(edition: Edition) -> View:
+    if edition == "internal":
+        return View(id="internal", internal=True, label="Internal edition",
+                    notice="Internal – not for distribution",
+                    explanation="This edition includes internal contacts and notes. Share it only within the "
+                                "steering group and its partners.")
+    return View(id="public", internal=False, label="Public edition", notice=None,
+                explanation="This edition shows only public contacts and notes.")
+
+
+# --- the parts of the context ----------------------------------------------------------------------------
+
+
+def _stakeholders(city: City, edition: Edition) -> tuple[View, ...]:
+    views = []
+    for stakeholder in city.stakeholders.stakeholders:
+        view = to_view(stakeholder, edition)
+        views.append(view.replace(kind_label=KIND_LABELS[stakeholder.kind], seat_label=SEAT_LABELS[stakeholder.seat],
+                                  seated=stakeholder.seat in ("chair", "vice-chair", "member", "advisor")))
+    return tuple(views)
+
+
+def _objectives(city: City, edition: Edition, labels: Labels) -> tuple[View, ...]:
+    goals = []
+    for g, goal in enumerate(city.profile.plan.goals, 1):
+        objectives = []
+        for o, objective in enumerate(goal.objectives, 1):
+            view = to_view(objective, edition)
+            objectives.append(view.replace(number=f"{g}.{o}", owner_name=labels[objective.owner]
+                                           if objective.owner else None))
+        goals.append(to_view(goal, edition).replace(number=g, objectives=tuple(objectives)))
+    return tuple(goals)
+
+
+def _threats(city: City, edition: Edition) -> tuple[View, ...]:
+    views = []
+    for n, threat in enumerate(city.risk.threats, 1):
+        score = threat.likelihood * threat.impact
+        evidence = tuple(
+            to_view(e, edition).replace(caveat=e.caveat if is_filled(e.caveat) else DEFAULT_UNDERCOUNT_CAVEAT,
+                                        default_caveat=not is_filled(e.caveat))
+            for e in threat.evidence)
+        views.append(to_view(threat, edition).replace(
+            number=f"T{n}", score=score, level=charts.risk_level(score), evidence=evidence,
+            category_label=THREAT_CATEGORY_LABELS[threat.category], trend_label=TREND_LABELS[threat.trend]))
+    return tuple(views)
+
+
+def _interventions(city: City, edition: Edition, labels: Mapping[str, Labels]) -> tuple[View, ...]:
+    views = []
+    for n, intervention in enumerate(city.interventions.interventions, 1):
+        view = to_view(intervention, edition)
+        milestones = tuple(sorted(view.milestones, key=lambda m: m.date))
+        views.append(view.replace(
+            number=f"A{n}", milestones=milestones,
+            tier_label=TIER_LABELS[intervention.tier], status_label=STATUS_LABELS[intervention.status],
+            evidence_label=EVIDENCE_LABELS[intervention.evidence_level],
+            lead_name=labels["stakeholder"][intervention.lead] if intervention.lead else None,
+            partner_names=tuple(labels["stakeholder"][p] for p in intervention.partners),
+            objective_labels=tuple(labels["objective"][o] for o in intervention.objectives),
+            threat_names=tuple(labels["threat"][t] for t in intervention.addresses),
+            factor_names=tuple(labels["factor"][f] for f in intervention.factors),
+            resource_names=tuple(labels["resource"][r] for r in intervention.resources)))
+    return tuple(views)
+
+
+def _phone_href(number: str | None) -> str | None:
+    if not number or not re.fullmatch(r"[0-9+().\- ]{3,30}", number):
+        return None
+    digits = re.sub(r"[^0-9+]", "", number)
+    return f"tel:{digits}" if digits else None
+
+
+def _resource(resource: Any, edition: Edition, local: bool) -> View:
+    view = to_view(resource, edition)
+    phones = tuple(p.replace(href=_phone_href(p.number), type_label=PHONE_TYPE_LABELS[p.type]) for p in view.phones)
+    return view.replace(phones=phones, local=local, scope_label=SCOPE_LABELS[resource.geographic_scope],
+                        status_label=RESOURCE_STATUS_LABELS[resource.status],
+                        tier_labels=tuple(TIER_LABELS[t] for t in resource.prevention_tier),
+                        tier_text=_tier_text(resource.prevention_tier))
+
+
+def _tier_text(tiers: Sequence[str]) -> str | None:
+    """``Primary and secondary``: the tiers a resource serves, in the tiers' own order."""
+    words = [t for t in TIER_LABELS if t in tiers]
+    if not words:
+        return None
+    text = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return text[0].upper() + text[1:]
+
+
+def _directory(city: City, edition: Edition) -> View:
+    local_ids = {r.id for r in city.resources.resources}
+    entries = [_resource(r, edition, r.id in local_ids) for r in city.all_resources() if r.status != "defunct"]
+    defunct = sum(1 for r in city.all_resources() if r.status == "defunct")
+    by_section: dict[str, tuple[View, ...]] = {}
+    for category, slug in CATEGORY_SECTIONS.items():
+        listed = [e for e in entries if e.category == category]
+        # Crisis lines and 24/7 services first, then local before national, then the data's order.
+        listed.sort(key=lambda e: (not e.is_crisis_line, not e.local))
+        by_section[slug] = tuple(listed)
+    return View(by_section=by_section, local_count=sum(1 for e in entries if e.local),
+                national_count=sum(1 for e in entries if not e.local), total=len(entries), defunct=defunct,
+                crisis_lines=tuple(e for e in entries if e.is_crisis_line))
+
+
+def _labels(city: City, goals: Sequence[View]) -> dict[str, Labels]:
+    labels: dict[str, Labels] = {kind: Labels() for kind in (
+        "stakeholder", "threat", "factor", "objective", "goal", "resource", "intervention", "working_group")}
+    labels["stakeholder"].update((s.id, s.name) for s in city.stakeholders.stakeholders)
+    labels["threat"].update((t.id, t.name) for t in city.risk.threats)
+    for group in ("risk_factors", "protective_factors", "service_gaps", "community_assets"):
+        labels["factor"].update((f.id, f.name) for f in getattr(city.risk, group))
+    for goal in goals:
+        labels["goal"][goal.id] = f"Goal {goal.number}: {goal.title}"
+    for g, goal in enumerate(city.profile.plan.goals, 1):
+        for o, objective in enumerate(goal.objectives, 1):
+            text = objective.statement if is_filled(objective.statement) else objective.indicator
+            labels["objective"][objective.id] = f"{g}.{o} {text}" if is_filled(text) else f"{g}.{o}"
+    labels["resource"].update((r.id, r.name) for r in city.all_resources())
+    labels["intervention"].update((i.id, i.title) for i in city.interventions.interventions)
+    labels["working_group"].update((w.id, w.name) for w in city.governance.steering_group.working_groups)
+    return labels
+
+
+def _stakeholder_grid(stakeholders: Sequence[View]) -> tuple[View, ...]:
+    """Kind (rows, in the data format's order) x seat (columns): the names, for the stakeholder map's table."""
+    rows = []
+    for kind, label in KIND_LABELS.items():
+        members = [s for s in stakeholders if s.kind == kind]
+        if members:
+            cells = tuple(View(seat=seat, names=tuple(s.name for s in members if s.seat == seat))
+                          for seat in SEAT_ORDER)
+            rows.append(View(kind=kind, label=label, cells=cells))
+    return tuple(rows)
+
+
+def _milestones(interventions: Sequence[View]) -> tuple[View, ...]:
+    rows = [View(date=m.date, description=m.description, intervention=i) for i in interventions for m in i.milestones]
+    return tuple(sorted(rows, key=lambda r: r.date))
+
+
+def build_context(city: City, report: CityReport, edition: Edition = "public") -> dict[str, Any]:
+    """Everything the templates of one city may show, for one edition (the same for all its pages)."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
+    profile = city.profile
+    statuses = _statuses(city, report)
+    docs = tuple(_document_view(doc, statuses[doc.id], edition) for doc in documents())
+    plan = to_view(profile.plan, edition)
+    goals_for_labels = tuple(View(id=g.id, number=n, title=g.title) for n, g in enumerate(profile.plan.goals, 1))
+    labels = _labels(city, goals_for_labels)
+    goals = _objectives(city, edition, labels["stakeholder"])
+    stakeholders = _stakeholders(city, edition)
+    seated = tuple(sorted((s for s in stakeholders if s.seated), key=lambda s: SEAT_ORDER.index(s.seat)))
+    threats = _threats(city, edition)
+    interventions = _interventions(city, edition, labels)
+    group = to_view(city.governance.steering_group, edition)
+    working_groups = tuple(
+        w.replace(lead_name=labels["stakeholder"][w.lead] if w.lead else None,
+                  member_names=tuple(labels["stakeholder"][m] for m in w.members))
+        for w in group.working_groups)
+    chair = next((s for s in stakeholders if s.seat == "chair"), None)
+    state_name = STATE_NAMES.get(profile.city.state, profile.city.state)
+    theme = make_theme(profile.city.accent_color)
+    by_tier = tuple(View(id=tier, label=TIER_LABELS[tier], description=TIER_DESCRIPTIONS[tier],
+                         interventions=tuple(i for i in interventions if i.tier == tier))
+                    for tier in TIER_LABELS)
+    objectives = tuple(o for g in goals for o in g.objectives)
+    return {
+        "generator": f"cityframe {__version__}",
+        "lang": language_code(profile.plan.language_access.authoritative_language),
+        "theme": theme,
+        "edition": _edition(edition),
+        "status": _status(city, report, docs),
+        "documents": docs,
+        "pages": View(index=page_name("index", edition), **{d.id.replace("-", "_"): d.href for d in docs}),
+        "illustrative": profile.illustrative if is_filled(profile.illustrative) else None,
+        "city": to_view(profile.city, edition).replace(
+            slug=city.slug, state_name=state_name, display_name=f"{profile.city.name}, {state_name}",
+            logo=_logo(city)),
+        "plan": plan.replace(goals=goals, objectives=objectives),
+        "charter": group.replace(working_groups=working_groups),
+        "stakeholders": stakeholders,
+        "seated": seated,
+        "stakeholder_grid": _stakeholder_grid(stakeholders),
+        "seat_labels": tuple(View(id=seat, label=SEAT_LABELS[seat]) for seat in SEAT_ORDER),
+        "chair": chair,
+        "risk": to_view(city.risk, edition).replace(threats=threats),
+        "interventions": interventions,
+        "interventions_by_tier": by_tier,
+        "tiers_covered": tuple(t.id for t in by_tier if any(i.status != "dropped" for i in t.interventions)),
+        "milestones": _milestones(interventions),
+        "directory": _directory(city, edition),
+        "labels": labels,
+        "charts": View(
+            risk_matrix=charts.risk_matrix(threats),
+            stakeholder_map=charts.stakeholder_map(stakeholders, KIND_LABELS, SEAT_LABELS, SEAT_ORDER),
+            timeline=charts.intervention_timeline(by_tier)),
+    }

@@ -1,0 +1,145 @@
+"""HTML -> tagged PDF (PDF/UA-1) with WeasyPrint, fetching nothing but data: URIs and files inside allowed folders.
+
+WeasyPrint is imported inside the functions: ``import weasyprint`` costs about half a second, which ``check``,
+``--help`` and ``build --format html`` should never pay.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcher
+
+LOGGER = logging.getLogger(__name__)
+
+PDF_VARIANT = "pdf/ua-1"
+# Used only when the environment gives none: fontTools (WeasyPrint's fallback font subsetter, when Debian's
+# libharfbuzz-subset0 is missing) stamps each subset font with SOURCE_DATE_EPOCH, or with the current time.
+FIXED_SOURCE_DATE_EPOCH = "0"
+
+
+class RefusedURL(ValueError):
+    """A resource the renderer may not fetch; WeasyPrint logs it and renders the document without it."""
+
+
+def check_url(url: str, allowed_roots: Sequence[Path]) -> Path | None:
+    """The local file a URL may be read from (``None`` for a ``data:`` URI); raise :class:`RefusedURL` otherwise.
+
+    Only ``file:`` URLs whose path, after following every symlink, lies inside one of ``allowed_roots`` pass.
+    """
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme == "data":
+        return None
+    if scheme != "file":
+        raise RefusedURL(f"only file: and data: URLs are allowed, not {scheme or 'relative'}: URLs")
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise RefusedURL(f"file: URL on another host ({parts.netloc})")
+    path = Path(url2pathname(parts.path))
+    if ".." in path.parts:
+        raise RefusedURL("path with '..'")
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # missing, or a symlink loop
+        raise RefusedURL(f"no such file ({exc.__class__.__name__})") from None
+    for root in allowed_roots:
+        try:
+            inside = resolved.is_relative_to(root.resolve())
+        except OSError:
+            continue
+        if inside:
+            if not resolved.is_file():
+                raise RefusedURL("not a file")
+            return resolved
+    raise RefusedURL(f"{resolved} is outside the allowed folders")
+
+
+def url_fetcher(allowed_roots: Sequence[Path]) -> URLFetcher:
+    """A WeasyPrint URL fetcher that never touches the network and reads only files under ``allowed_roots``."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    roots = tuple(Path(root) for root in allowed_roots)
+
+    class SafeURLFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            try:
+                path = check_url(url, roots)
+            except RefusedURL as exc:
+                LOGGER.warning("refused to fetch %s: %s", _shorten(url), exc)
+                raise
+            if path is None:  # data: URI, decoded by urllib's DataHandler without any I/O
+                return super().fetch(url, headers)
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
+
+    return SafeURLFetcher(timeout=1, allow_redirects=False)
+
+
+def _shorten(url: str, limit: int = 120) -> str:
+    return url if len(url) <= limit else url[:limit] + "..."
+
+
+@contextmanager
+def _source_date_epoch() -> Iterator[None]:
+    """SOURCE_DATE_EPOCH from the environment if given, else a fixed value, restored afterwards."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = FIXED_SOURCE_DATE_EPOCH
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+def render_pdf(html: str, *, base_url: Path, allowed_roots: Sequence[Path]) -> bytes:
+    """Render a complete HTML document as a tagged PDF/UA-1 file, the same bytes for the same HTML."""
+    import weasyprint
+
+    document = weasyprint.HTML(string=html, base_url=_folder_url(base_url), url_fetcher=url_fetcher(allowed_roots))
+    with _source_date_epoch():
+        # No pdf_identifier: WeasyPrint then writes no /ID, and no dates unless the HTML's dcterms meta give them.
+        return document.write_pdf(pdf_variant=PDF_VARIANT)
+
+
+def _folder_url(folder: Path) -> str:
+    """A folder as a base URL; the trailing slash makes relative URLs resolve inside it, not beside it."""
+    return Path(folder).resolve().as_uri().rstrip("/") + "/"
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.name.startswith("weasyprint") and f"{RefusedURL.__name__}:" in message:
+            return  # WeasyPrint's echo of a refusal already reported as "refused to fetch ..."
+        if message not in self.messages:
+            self.messages.append(message)
+
+
+def render_pdf_collecting(html: str, *, base_url: Path, allowed_roots: Sequence[Path]) -> tuple[bytes, list[str]]:
+    """:func:`render_pdf`, plus the warnings (ours and WeasyPrint's) it logged, for a process that reports them."""
+    collector = _Collector()
+    loggers = [LOGGER, logging.getLogger("weasyprint")]
+    saved = [(logger, logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(collector)
+        logger.propagate = False
+    try:
+        return render_pdf(html, base_url=base_url, allowed_roots=allowed_roots), collector.messages
+    finally:
+        for logger, propagate in saved:
+            logger.removeHandler(collector)
+            logger.propagate = propagate

@@ -1,0 +1,41 @@
+"""A city -> its HTML pages: the index and one complete document per entry of the sections manifest.
+
+Each page is self-contained (the stylesheet inlined, the logo a data: URI) and serves both the screen and
+WeasyPrint, which reads the ``@media print`` and ``@page`` rules; fonts are referenced relative to the built-in
+templates folder, the base URL the PDF step resolves them against.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .context import EDITIONS, Edition, build_context, page_name
+from .sections import documents
+from .templates import make_environment
+
+if TYPE_CHECKING:
+    from .load import City
+    from .report import CityReport
+
+DOCUMENTS: dict[str, str] = {doc.id: doc.title for doc in documents()}
+"""The documents, by the ids of ``sections.yaml``, in its order: ``{"prevention-plan": "Prevention Plan", ...}``."""
+
+INDEX_TEMPLATE = "index.html"
+
+
+def render_city(city: City, report: CityReport, edition: str = "public") -> dict[str, str]:
+    """Every page of a city as complete HTML: ``index.html`` and ``<document id>.html`` for each document."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
+    context = build_context(city, report, edition)  # type: ignore[arg-type]
+    env = make_environment(city)
+    pages = {"index.html": env.get_template(INDEX_TEMPLATE).render(context, document=None)}
+    for doc in context["documents"]:
+        pages[f"{doc.id}.html"] = env.get_template(f"{doc.id}.html").render(context, document=doc)
+    return pages
+
+
+def page_names(edition: Edition = "public") -> dict[str, str]:
+    """Where the build writes each page of :func:`render_city` in an edition (links between pages use these)."""
+    return {"index.html": page_name("index", edition),
+            **{f"{doc_id}.html": page_name(doc_id, edition) for doc_id in DOCUMENTS}}
