@@ -265,8 +265,10 @@ def _logo(city: City) -> View | None:
 
 
 def page_name(document_id: str, edition: Edition) -> str:
-    """The file a document's HTML is written to (``build.output_name``'s convention, kept in one place here)."""
-    return f"{document_id}.html" if edition == "public" else f"{document_id}-{edition}.html"
+    """The file a page is written to by the build (``prevention-plan-internal.html`` ...): links use it."""
+    from .build import output_name
+
+    return output_name(f"{document_id}.html", edition)
 
 
 def _statuses(city: City, report: CityReport) -> dict[str, list[SectionStatus]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .context import EDITIONS, Edition, build_context, page_name
+from .context import EDITIONS, build_context
 from .sections import documents
 from .templates import make_environment
 
@@ -34,8 +34,3 @@ def render_city(city: City, report: CityReport, edition: str = "public") -> dict
         pages[f"{doc.id}.html"] = env.get_template(f"{doc.id}.html").render(context, document=doc)
     return pages
 
-
-def page_names(edition: Edition = "public") -> dict[str, str]:
-    """Where the build writes each page of :func:`render_city` in an edition (links between pages use these)."""
-    return {"index.html": page_name("index", edition),
-            **{f"{doc_id}.html": page_name(doc_id, edition) for doc_id in DOCUMENTS}}
