@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -24,10 +26,12 @@ from .models import (
     RiskLandscapeFile,
     StakeholdersFile,
 )
-from .project import PACKAGE_DIR, Project
-from .sources import PathKey, YamlError, YamlSource, format_path, read_yaml
+from .project import PACKAGE_DIR, SLUG, Project
+from .sources import PathKey, YamlError, YamlSource, format_path, read_yaml, shown, why_not_a_date
 
 CATALOG_FILE = PACKAGE_DIR / "catalog" / "national.yaml"
+MAX_FINDINGS_PER_FILE = 100
+"""Past this many, a file's problems are counted rather than listed: one mistake repeated 10,000 times is one fix."""
 
 
 @dataclass
@@ -111,16 +115,36 @@ def model_at(model: type[BaseModel], loc: PathKey) -> type[BaseModel] | None:
     return current
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any, raw: str | None = None) -> str:
+    """A value as city staff wrote it: ``'yes'`` rather than the ``True`` YAML read, cut short when long."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
     if value is None:
         return "nothing"
+    if raw is not None and not isinstance(value, str):
+        return f"'{shown(raw)}'"
     if isinstance(value, bool):
         return f"'{str(value).lower()}'"
-    return f"'{value}'"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"'{int(value)}'"
+    return f"'{shown(value)}'"
+
+
+def _number(value: Any) -> str:
+    return f"{int(value)}" if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _read_as(value: Any) -> str | None:
+    """What YAML made of an unquoted word, when that is the surprise behind an error."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dt.datetime):
+        return "a date and time"
+    if isinstance(value, dt.date):
+        return "a date"
+    return None
 
 
 def _suggest(wrong: str, choices: typing.Iterable[str]) -> str:
@@ -128,60 +152,117 @@ def _suggest(wrong: str, choices: typing.Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def _error_words(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str | None, bool]:
+def _error_words(error: dict[str, Any], model: type[BaseModel], source: YamlSource) -> tuple[str, str | None, bool]:
     """(message, hint, point at the key rather than the value) for one pydantic error."""
     kind, loc, value, ctx = error["type"], tuple(error["loc"]), error.get("input"), error.get("ctx") or {}
+    raw = source.raw.get(loc)
+    described = _describe(value, raw)
+    if kind == "extra_forbidden" and loc in source.bare_keys:
+        previous = source.bare_keys[loc]
+        words = f"a comma splits this text: '{shown(str(loc[-1]))}', after the comma, is read as another field"
+        if previous and isinstance(previous[-1], str) and source.raw.get(previous) is not None:
+            example = f"{previous[-1]}: {_quoted_value(source.raw[previous] + ', ' + str(loc[-1]))}"
+            return words, f"put the whole text in quotes: {example}", True
+        return words, "put the text in quotes, or remove the comma", True
     if kind == "extra_forbidden":
         parent = model_at(model, loc[:-1])
         allowed = sorted(parent.model_fields) if parent else []
         hint = f"allowed here: {', '.join(allowed)}" if allowed else None
-        return f"unknown field '{loc[-1]}'{_suggest(str(loc[-1]), allowed)}", hint, True
+        return f"unknown field '{shown(str(loc[-1]))}'{_suggest(str(loc[-1]), allowed)}", hint, True
     if kind == "missing":
         return f"the required field '{loc[-1]}' is missing", "add it to this block", True
     if kind == "literal_error":
         allowed = [a.strip().strip("'") for a in ctx.get("expected", "").replace(" or ", ",").split(",")]
         allowed = [a for a in allowed if a]
-        return (f"{_describe(value)} is not one of the allowed values: {', '.join(allowed)}"
-                f"{_suggest(str(value), allowed)}"), None, False
+        return (f"{described} is not one of the allowed values: {', '.join(allowed)}"
+                f"{_suggest(str(raw if raw is not None else value), allowed)}"), None, False
     if kind == "string_pattern_mismatch":
         words, hint = _PATTERN_WORDS.get(ctx.get("pattern", ""), ("does not have the expected form", None))
-        suggest = "-".join("".join(c if c.isalnum() else " " for c in str(value).lower()).split()) or "my-id"
-        return f"{_describe(value)} {words}", hint.format(suggest=suggest) if hint else None, False
+        suggest = _as_id(str(value))
+        return f"{described} {words}", hint.format(suggest=shown(suggest or "my-id")) if hint else None, False
     if kind in ("greater_than_equal", "greater_than"):
-        return f"{_describe(value)} is too small: it must be at least {ctx.get('ge', ctx.get('gt'))}", None, False
+        bound = _number(ctx.get("ge", ctx.get("gt")))
+        return f"{described} is too small: it must be {'0 or more' if bound == '0' else f'at least {bound}'}", \
+            "remove the minus sign" if bound == "0" else None, False
     if kind in ("less_than_equal", "less_than"):
-        return f"{_describe(value)} is too large: it must be at most {ctx.get('le', ctx.get('lt'))}", None, False
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"{_describe(value)} is not a whole number", None, False
+        return f"{described} is too large: it must be at most {_number(ctx.get('le', ctx.get('lt')))}", None, False
+    if kind == "finite_number":
+        return f"{described} is not a number that can be used", "write a number such as 2500", False
+    if kind in ("int_parsing", "int_type", "int_from_float", "int_parsing_size"):
+        return f"{described} is not a whole number", None, False
     if kind in ("float_parsing", "float_type"):
-        return f"{_describe(value)} is not a number", None, False
+        return f"{described} is not a number", "write digits only, such as 2500 or 2500.50, without units", False
     if kind in ("bool_parsing", "bool_type"):
-        return f"{_describe(value)} is not true or false", None, False
+        return f"{described} is not true or false", "write true or false", False
     if kind.startswith("date") or kind.startswith("datetime"):
-        return f"{_describe(value)} is not a date", "write dates as YYYY-MM-DD, for example 2025-03-31", False
+        why = why_not_a_date(value) if isinstance(value, str) else ""
+        return f"{described} is not a {'real ' if why else ''}date{why}", \
+            "write dates as YYYY-MM-DD, for example 2025-03-31", False
     if kind == "string_type":
-        return f"expected text, found {_describe(value)}", "put the text on the same line as the key", False
+        read_as = _read_as(value)
+        if read_as and raw is not None:
+            return (f"'{shown(raw)}' is read as {read_as} here, not as text",
+                    f"put it in quotes to keep it as text: {_quoted_value(raw)}", False)
+        if value is None:
+            return "expected text, found nothing", "write the text after the colon, on the same line", False
+        if isinstance(value, (list, dict)):
+            return f"expected text, found {described}", "write the text after the colon, without '[ ]', '{ }' " \
+                "or '- '", False
+        return f"expected text, found {described}", "put the text in quotes", False
     if kind == "string_too_long":
-        return f"the text is too long (at most {ctx.get('max_length')} characters)", None, False
+        return f"the text is too long (at most {ctx.get('max_length')} characters)", "shorten it", False
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"expected a block of 'key: value' lines, found {_describe(value)}", None, False
+        return f"expected a block of 'key: value' lines, found {described}", \
+            "write the keys on the lines below, indented", False
     if kind in ("list_type", "tuple_type", "set_type"):
-        return f"expected a list of '- ' items, found {_describe(value)}", None, False
-    return str(error["msg"]), None, False
+        example = f": [{shown(raw)}]" if isinstance(value, str) and raw is not None else ""
+        return f"expected a list of '- ' items, found {described}", \
+            f"write the items in brackets{example}, or as '- ' lines under the key", False
+    return shown(str(error["msg"]), 200), None, False
+
+
+def _as_id(text: str) -> str:
+    """``'City Manager Office'`` and ``'InterfaithCouncil'`` -> ``city-manager-office``, ``interfaith-council``."""
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
+    return "-".join("".join(c if c.isascii() and c.isalnum() else " " for c in text.lower()).split())
+
+
+def _quoted_value(raw: str) -> str:
+    return f'"{shown(raw, 120)}"' if '"' not in raw else "'" + shown(raw, 120).replace("'", "''") + "'"
 
 
 def validate_file(source: YamlSource, model: type[BaseModel]) -> tuple[BaseModel | None, list[Finding]]:
-    """Validate one file's data; return the model, or None and a finding per problem."""
+    """Validate one file's data; return the model, or None and a finding per problem.
+
+    The problems the reader already reported for single values (an impossible date) come first and are not
+    reported a second time, in pydantic's words, at the same place.
+    """
+    findings = list(source.findings)
+    reported = {f.path for f in findings}
     try:
-        return model.model_validate(source.data), []
+        validated = model.model_validate(source.data)
     except ValidationError as exc:
-        findings = []
         for error in exc.errors(include_url=False):
-            message, hint, at_key = _error_words(dict(error), model)
             loc = tuple(error["loc"])
+            if format_path(loc) in reported:
+                continue
+            message, hint, at_key = _error_words(dict(error), model, source)
+            if error["type"] == "extra_forbidden" and source.bare_keys.get(loc):
+                # The fix (quotes) goes around the text the comma cut short: point there.
+                loc, at_key = typing.cast(PathKey, source.bare_keys[loc]), False
             line, col = source.locate(loc, prefer_key=at_key)
             findings.append(Finding(source.file, line, col, format_path(loc), message, hint=hint))
-        return None, findings
+        validated = None
+    if len(findings) > MAX_FINDINGS_PER_FILE:
+        findings.sort(key=lambda f: (f.line, f.col))
+        first_left_out = findings[MAX_FINDINGS_PER_FILE]
+        findings = [*findings[:MAX_FINDINGS_PER_FILE], Finding(
+            source.file, first_left_out.line, first_left_out.col, "",
+            f"{len(findings) - MAX_FINDINGS_PER_FILE} more problem(s) in this file are not listed",
+            hint="fix the ones above and run check again")]
+    if findings:
+        return None, sorted(findings, key=lambda f: (f.line, f.col))
+    return validated, []
 
 
 # --- loading --------------------------------------------------------------------------------------------
@@ -203,15 +284,42 @@ def load_catalog() -> tuple[dict[str, Resource], tuple[Finding, ...]]:
     return {r.id: r for r in catalog.resources}, ()
 
 
+def _refuse_links_out(project: Project, path: Path, display: str) -> None:
+    """A city file that is a link to a file outside the project could publish that file's text: refuse it."""
+    if not path.is_symlink():
+        return
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        target = None
+    if target is None or not target.is_relative_to(project.root.resolve()):
+        raise YamlError(Finding(display, 0, 0, "", "the file is a link to a file outside the project",
+                                hint="replace the link with a copy of the file"))
+
+
+def _city_folder(project: Project, slug: str) -> Path:
+    """The city's folder; one that links out of the project is this city's error, not the end of ``check --all``."""
+    folder = project.cities_dir / slug
+    if SLUG.match(slug) and folder.is_dir() and not folder.resolve().is_relative_to(project.cities_dir.resolve()):
+        raise DataError([Finding(f"{project.relative(project.cities_dir)}/{slug}", 0, 0, "",
+                                 f"the city folder is a link to {folder.resolve()}, outside the project",
+                                 hint="keep each city's files inside the project's cities/ folder: replace the "
+                                      "link with the folder itself")])
+    return project.city_dir(slug)
+
+
 def load_city(project: Project, slug: str) -> City:
     """Read and validate a city's six files, reporting every problem of every file at once."""
-    folder = project.city_dir(slug)
+    folder = _city_folder(project, slug)
     findings: list[Finding] = []
     sources: dict[str, YamlSource] = {}
     models: dict[str, BaseModel] = {}
     for file, model in FILE_MODELS.items():
-        display = project.relative(folder / file)
+        # A link is named as it sits in the city folder, not by where it points.
+        link = (folder / file).is_symlink()
+        display = f"{project.relative(folder)}/{file}" if link else project.relative(folder / file)
         try:
+            _refuse_links_out(project, folder / file, display)
             source = read_yaml(folder / file, display)
         except YamlError as exc:
             findings.append(exc.finding)
