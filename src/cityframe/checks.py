@@ -14,15 +14,17 @@ from .sources import PathKey
 STALE_AFTER_DAYS = 365
 
 KIND_WORDS = {
-    "stakeholder": "a stakeholder id (stakeholders.yaml)",
-    "threat": "a threat id (risk-landscape.yaml)",
-    "objective": "an objective id (city.yaml, plan.goals)",
-    "factor": "a risk or protective factor id (risk-landscape.yaml)",
-    "resource": "a resource id (resources.yaml or the national catalog)",
-    "intervention": "an intervention id (interventions.yaml)",
-    "goal": "a goal id (city.yaml)",
-    "working-group": "a working group id (governance.yaml)",
+    "stakeholder": ("a stakeholder id", "stakeholders.yaml"),
+    "threat": ("a threat id", "risk-landscape.yaml"),
+    "objective": ("an objective id", "city.yaml, under plan.goals"),
+    "factor": ("a risk or protective factor id", "risk-landscape.yaml"),
+    "resource": ("a resource id", "resources.yaml or the national catalog"),
+    "intervention": ("an intervention id", "interventions.yaml"),
+    "goal": ("a goal id", "city.yaml"),
+    "working-group": ("a working group id", "governance.yaml"),
 }
+MAX_FINDINGS = 100
+"""A city with more problems than this has one systematic mistake; the rest would only bury it."""
 
 
 @dataclass(frozen=True)
@@ -89,12 +91,12 @@ class _Index:
         if any(p.kind in kinds for p in places):
             return
         other = next((p.kind for p in places if p.kind != "catalog"), None)
-        message = f"'{ident}' is not {KIND_WORDS[kind].split(' (')[0]}"
+        message = f"'{ident}' is not {KIND_WORDS[kind][0]}"
         if other:
-            message += f"; it is {KIND_WORDS[other].split(' (')[0]}"
+            message += f"; it is {KIND_WORDS[other][0]}"
         close = difflib.get_close_matches(ident, self.ids(kind), n=1, cutoff=0.5)
         message += f"; did you mean '{close[0]}'?" if close else ""
-        hint = None if close else f"use {KIND_WORDS[kind]}"
+        hint = None if close else f"use {KIND_WORDS[kind][0]} from {KIND_WORDS[kind][1]}"
         self.findings.append(self.city.finding(file, path, message, hint=hint))
 
     def resolve_all(self, file: str, path: PathKey, idents: Iterable[str], kind: str) -> None:
@@ -242,4 +244,10 @@ def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
     _references(city, index)
     findings = [*index.findings, *_chair(city), *_dates(city), *_coverage(city),
                 *_resources(city, today or dt.date.today()), *_logo(city)]
-    return sorted(findings, key=lambda f: (f.severity != "error", f.file, f.line, f.col))
+    findings.sort(key=lambda f: (f.severity != "error", f.file, f.line, f.col))
+    if len(findings) > MAX_FINDINGS:
+        more = len(findings) - MAX_FINDINGS
+        findings = [*findings[:MAX_FINDINGS], city.finding(
+            findings[MAX_FINDINGS].file.rsplit("/", 1)[-1], (), f"... and {more} more problems not listed",
+            severity=findings[MAX_FINDINGS].severity, hint="fix the ones above first: they often share a cause")]
+    return findings

@@ -9,7 +9,18 @@ checked here, while "is this section filled in?" is decided by the required-sect
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+def _date_not_number(value: object) -> object:
+    """Refuse numbers for dates: pydantic would read ``date: 0`` as 1970-01-01 without a word."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise PydanticCustomError("date_type", "Input should be a valid date")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_not_number)]
+"""A calendar date, ``YYYY-MM-DD``."""
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 """Lowercase letters, digits and single hyphens: stable, URL-safe and easy to type in a reference."""
@@ -81,7 +92,7 @@ class Source(Model):
     title: ShortText
     url: Url | None = None
     publisher: ShortText | None = None
-    date: dt.date | None = None
+    date: Date | None = None
     note: ShortText | None = None
 
 
@@ -116,8 +127,8 @@ class Note(Model):
 class Period(Model):
     """A span of dates; the end may be open."""
 
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: Date | None = None
+    end: Date | None = None
 
 
 class Term(Model):
@@ -149,7 +160,7 @@ class Profile(Model):
 class Adoption(Model):
     """How and when the plan (or charter) was adopted."""
 
-    date: dt.date | None = None
+    date: Date | None = None
     body: ShortText | None = None
     instrument: ShortText | None = None
 
@@ -162,7 +173,7 @@ class Objective(Model):
     indicator: ShortText | None = None
     baseline: ShortText | None = None
     target: ShortText | None = None
-    due: dt.date | None = None
+    due: Date | None = None
     owner: Id | None = None
     data_source: ShortText | None = None
     frequency: ShortText | None = None
@@ -269,7 +280,7 @@ class Plan(Model):
     status: PlanStatus = "draft"
     adoption: Adoption = Field(default_factory=Adoption)
     period: Period = Field(default_factory=Period)
-    next_review: dt.date | None = None
+    next_review: Date | None = None
     funding_acknowledgement: Text | None = None
     chair_role: ShortText | None = None
     foreword: Text | None = None
@@ -309,7 +320,7 @@ class Authority(Model):
 
     instrument: ShortText | None = None
     reference: ShortText | None = None
-    date: dt.date | None = None
+    date: Date | None = None
     advisory: bool = True
     note: Text | None = None
 
@@ -436,7 +447,7 @@ class Review(Model):
 class CharterAdoption(Model):
     """Adoption and signatures (C16); signatories are roles, never names."""
 
-    date: dt.date | None = None
+    date: Date | None = None
     body: ShortText | None = None
     signatories: list[ShortText] = []
 
@@ -512,7 +523,7 @@ class Consultation(Model):
     """A workshop, listening session or interview round."""
 
     name: ShortText
-    date: dt.date | None = None
+    date: Date | None = None
     participants: ShortText | None = None
     source: Source | None = None
 
@@ -569,7 +580,7 @@ class RiskLandscapeFile(Model):
 class Milestone(Model):
     """A dated step of an intervention."""
 
-    date: dt.date
+    date: Date
     description: ShortText
 
 
@@ -596,8 +607,8 @@ class Intervention(Model):
     partners: list[Id] = []
     resources: list[Id] = []
     population: ShortText | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: Date | None = None
+    end: Date | None = None
     milestones: list[Milestone] = []
     budget: Budget = Field(default_factory=Budget)
     evidence_level: EvidenceLevel = "unrated"
@@ -658,7 +669,7 @@ class Resource(Model):
     is_crisis_line: bool = False
     status: ResourceStatus = "active"
     status_note: Text | None = None
-    last_verified: dt.date | None = None
+    last_verified: Date | None = None
     source: Source | None = None
     external_211hsis_code: ShortText | None = None
     illustrative: bool = False

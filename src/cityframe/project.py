@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +60,8 @@ class Project:
 
     def relative(self, path: Path) -> str:
         """A path as city staff see it in their repository: relative to the project root."""
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        try:  # abspath, not resolve: a link is named as the user sees it, not by its target
+            return Path(os.path.abspath(path)).relative_to(os.path.abspath(self.root)).as_posix()
         except ValueError:
             return path.as_posix()
 

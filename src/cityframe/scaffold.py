@@ -33,7 +33,12 @@ def new_city(project: Project, slug: str, name: str, state: str) -> list[Path]:
     values = {"slug": slug, "name": name.strip(), "state": state}
     texts = {file: Template((SKELETON_DIR / file).read_text(encoding="utf-8")).substitute(values)
              for file in FILE_MODELS}
-    folder.mkdir(parents=True)
+    project.cities_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir()  # atomic: of two `new` runs at once, exactly one gets the folder
+    except FileExistsError:
+        raise OutputExists(f"{project.relative(folder)} already exists; nothing was changed",
+                           hint="pick another name, or edit the files that are there") from None
     written = []
     for file, text in texts.items():
         target = folder / file

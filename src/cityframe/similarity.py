@@ -68,8 +68,10 @@ def copied_narratives(project: Project, reports: list[CityReport]) -> Iterator[t
     if not checked:
         return
     others: list[Narrative] = []
+    inside = project.cities_dir.resolve()
     for slug in project.city_slugs():
-        others.extend(_narratives_of(f"cities/{slug}", project.cities_dir / slug))
+        if (project.cities_dir / slug).resolve().is_relative_to(inside):  # never read through a link out
+            others.extend(_narratives_of(f"cities/{slug}", project.cities_dir / slug))
     for label, folder in example_dirs():
         if folder.resolve().parent != project.cities_dir.resolve():
             others.extend(_narratives_of(label, folder))
