@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import Finding
 from .project import PACKAGE_DIR, Project
 from .report import CityReport
-from .sources import YamlError, read_yaml
+from .sources import YamlError, YamlSource, read_yaml
 
 NARRATIVES: dict[str, tuple[str, ...]] = {
     "city.yaml": (("plan", "vision"), ("plan", "statement_of_need"), ("plan", "foreword")),
@@ -36,12 +36,15 @@ def _shingles(text: str) -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(words[i : i + SHINGLE]) for i in range(max(0, len(words) - SHINGLE + 1)))
 
 
-def _narratives_of(owner: str, folder: Path) -> Iterator[Narrative]:
+def _narratives_of(owner: str, folder: Path, loaded: dict[str, YamlSource] | None = None) -> Iterator[Narrative]:
     for file, paths in NARRATIVES.items():
-        try:
-            data = read_yaml(folder / file, file).data
-        except YamlError:
-            continue
+        if loaded and file in loaded:
+            data = loaded[file].data
+        else:
+            try:
+                data = read_yaml(folder / file, file).data
+            except YamlError:
+                continue
         for path in paths:
             value = data
             for key in path:
@@ -69,16 +72,17 @@ def copied_narratives(project: Project, reports: list[CityReport]) -> Iterator[t
         return
     others: list[Narrative] = []
     inside = project.cities_dir.resolve()
+    loaded = {r.slug: r.city.sources for r in checked if r.city is not None}
     for slug in project.city_slugs():
         if (project.cities_dir / slug).resolve().is_relative_to(inside):  # never read through a link out
-            others.extend(_narratives_of(f"cities/{slug}", project.cities_dir / slug))
+            others.extend(_narratives_of(f"cities/{slug}", project.cities_dir / slug, loaded.get(slug)))
     for label, folder in example_dirs():
         if folder.resolve().parent != project.cities_dir.resolve():
             others.extend(_narratives_of(label, folder))
     for report in checked:
         assert report.city is not None
         mine = f"cities/{report.slug}"
-        for narrative in _narratives_of(mine, report.city.folder):
+        for narrative in _narratives_of(mine, report.city.folder, report.city.sources):
             for other in others:
                 if other.owner == mine:
                     continue
