@@ -162,8 +162,9 @@ def test_slow_a_killed_build_leaves_old_or_new_files_20_of_20(scenario: Scenario
     rng = random.Random(SEED)
     normal = scenario.seconds
     delays = [rng.uniform(0, normal) for _ in range(20)]
-    # Ten more near the end, where the files are written: a uniform delay rarely lands in that short window.
-    delays += [rng.uniform(0.8 * normal, 1.1 * normal) for _ in range(10)]
+    # Four more near the end, where the files are written: a uniform delay rarely lands in that short window
+    # (the next test kills builds exactly while they write).
+    delays += [rng.uniform(0.8 * normal, 1.1 * normal) for _ in range(4)]
     failures, temporaries, finished = [], 0, 0
     for run, delay in enumerate(delays, start=1):
         scenario.restore_old_outputs()
@@ -181,10 +182,13 @@ def test_slow_a_killed_build_leaves_old_or_new_files_20_of_20(scenario: Scenario
     assert not wrong, f"after a complete build every output must be the new one, with no temporaries: {wrong}"
 
 
+WRITE_KILLS = 5
+
+
 def test_slow_a_build_killed_while_writing_leaves_old_or_new_files(scenario: Scenario) -> None:
     """Killed the moment its first temporary file appears, i.e. in the middle of writing the outputs."""
     failures, caught = [], 0
-    for run in range(10):
+    for run in range(WRITE_KILLS):
         scenario.restore_old_outputs()
         process = scenario.start_build()
         deadline = time.monotonic() + 10 * scenario.seconds + 30
@@ -196,7 +200,7 @@ def test_slow_a_build_killed_while_writing_leaves_old_or_new_files(scenario: Sce
         process.wait()
         wait_until_gone(process.pid)
         failures += [f"run {run + 1}: {p}" for p in scenario.problems(hashes(scenario.folder))]
-    print(f"killed while writing: {caught} of 10 builds caught with a temporary file present")
+    print(f"killed while writing: {caught} of {WRITE_KILLS} builds caught with a temporary file present")
     assert not failures, "\n".join(failures)
     assert caught >= 1, "no build was caught while writing; the poll is too slow to test this"
     scenario.build_ok()
