@@ -51,7 +51,7 @@ def test_risk_matrix_places_threats_in_their_cells() -> None:
     assert labels.count("T1") == 1 and "T3" in labels
     assert "T3 <b>&: likelihood 5, impact 5, very high (25)." in root[1].text  # escaped in the markup
     assert "&lt;b&gt;&amp;" in svg
-    assert len([r for r in root.iter(f"{SVG}rect") if r.get("width") == "100"]) == 25
+    assert len([r for r in root.iter(f"{SVG}rect") if r.get("width") == str(charts.MATRIX_CELL[0])]) == 25
 
 
 def test_a_crowded_cell_says_how_many_more() -> None:
@@ -110,3 +110,57 @@ def test_text_colours_meet_contrast_on_their_backgrounds() -> None:
         assert contrast_ratio("#ffffff", color) >= 4.5
     for color in charts.TIER_COLORS.values():  # bars are graphics: 3:1 against white and the lane shade
         assert contrast_ratio(color, "#ffffff") >= 3 and contrast_ratio(color, "#eef1f4") >= 3
+
+
+def test_wrap_breaks_at_spaces_fits_the_width_and_marks_a_cut() -> None:
+    text = "Warning signs and referral training for front-line staff in every school, clinic, library and shelter"
+    lines = charts.wrap(text, 11.5, 150, 3)
+    assert 1 < len(lines) <= 3
+    assert all(charts.text_width(line, 11.5) <= 150 for line in lines)
+    assert lines[-1].endswith("…") and " ".join(lines).startswith("Warning signs and")
+    assert charts.wrap("Short", 11.5, 150, 3) == ["Short"]
+    assert charts.wrap("x" * 80, 11.5, 150, 3)[0].endswith("…")  # one word too long for the column
+    assert charts.text_width("2027", 12, "bold") == charts.text_width("2027", 12)  # digits are tabular
+
+
+def test_timeline_names_sit_in_their_own_column_clear_of_the_year_lines() -> None:
+    long_title = "Report Hate Athens - one front door for bias incidents, online and in person, in four languages"
+    items = tiers(
+        intervention("A1", "primary", dt.date(2026, 1, 1), dt.date(2028, 12, 31), (dt.date(2027, 6, 1),),
+                     title=long_title),
+        intervention("A2", "secondary", dt.date(2026, 4, 1), None, title="Referral panel"),
+        intervention("A3", "tertiary", dt.date(2027, 1, 1), dt.date(2029, 3, 31), title="Recovery"))
+    root = parse(charts.intervention_timeline(items))
+    label_left, label_right = charts.TIMELINE_LABELS
+    names = [t for t in root.iter(f"{SVG}text") if float(t.get("x")) == label_left and float(t.get("y")) > 40
+             and t.get("font-weight") == "normal"]
+    texts = [t.text for t in names]
+    first = texts.index(next(t for t in texts if t.startswith("A1 ")))
+    assert texts[first] != f"A1 {long_title}" and texts[first + 2].endswith("…")  # wrapped to three lines, cut
+    assert "A2 Referral panel" in texts and "A3 Recovery" in texts
+    for t in names:  # every line of every name fits the column
+        assert label_left + charts.text_width(t.text, float(t.get("font-size"))) <= label_right, t.text
+    year_lines = [ln for ln in root.iter(f"{SVG}line") if ln.get("stroke") == "#c8c8c8"]
+    assert len(year_lines) == 3  # 2027, 2028 and 2029
+    assert all(float(ln.get("x1")) > label_right for ln in year_lines)
+    tier_colors = set(charts.TIER_COLORS.values())
+    bars = [r for r in root.iter(f"{SVG}rect")
+            if r.get("height") in ("10", "9") and {r.get("fill"), r.get("stroke")} & tier_colors]
+    assert bars and all(float(r.get("x")) > label_right for r in bars)
+
+
+@pytest.mark.parametrize("draw", ["risk_matrix", "stakeholder_map", "intervention_timeline"])
+def test_charts_scale_and_stay_legible_on_a_phone(draw: str) -> None:
+    people = [View(kind="local-government", seat="chair"), View(kind="faith", seat="member")]
+    svg = {"risk_matrix": lambda: charts.risk_matrix([threat("T1", 3, 4)]),
+           "stakeholder_map": lambda: charts.stakeholder_map(people, KIND_LABELS, SEAT_LABELS, SEAT_ORDER),
+           "intervention_timeline": lambda: charts.intervention_timeline(
+               tiers(intervention("A1", "primary", dt.date(2026, 1, 1), dt.date(2027, 1, 1))))}[draw]()
+    root = parse(svg)
+    _, _, width, height = (float(v) for v in root.get("viewBox").split())
+    assert (root.get("width"), root.get("height")) == (charts._n(width), charts._n(height))
+    smallest = min(float(t.get("font-size")) for t in root.iter(f"{SVG}text"))
+    # Shrunk to a 390 px phone's column (355 px), the smallest text is still 8.5 px or more.
+    assert smallest * 355 / width >= 8.5
+    for text in root.iter(f"{SVG}text"):  # nothing drawn outside the picture
+        assert 0 <= float(text.get("x")) <= width and 0 <= float(text.get("y")) <= height

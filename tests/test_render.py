@@ -349,7 +349,7 @@ def test_every_in_page_link_has_a_target(scratch_pages: dict[str, str]) -> None:
             if href.startswith("#"):
                 assert href[1:] in page.ids, (name, href)
             else:
-                assert re.match(r"(https?:|mailto:|tel:|[a-z-]+\.html$)", href), (name, href)
+                assert re.match(r"(https?:|mailto:|tel:|[a-z-]+\.(html|pdf)$)", href), (name, href)
 
 
 def test_charts_are_accessible_figures(scratch_pages: dict[str, str]) -> None:
@@ -363,6 +363,84 @@ def test_charts_are_accessible_figures(scratch_pages: dict[str, str]) -> None:
     # The same data as tables: threats by score, stakeholders by seat, milestones by date.
     for table in ("threats-table", "stakeholder-map-table", "milestones-table"):
         assert f'id="{table}"' in plan
+
+
+def test_the_index_links_each_document_and_its_pdf(scratch: Project, scratch_pages: dict[str, str]) -> None:
+    index = scratch_pages["index.html"]
+    for doc in documents():
+        assert f'<a href="{doc.id}.html">{doc.title}</a>' in index
+        assert f'<a href="{doc.id}.pdf" type="application/pdf">{doc.title} (PDF)</a>' in index
+    assert 'href="index.pdf"' not in index
+    internal = render(scratch, edition="internal")["index.html"]
+    assert '<a href="prevention-plan-internal.pdf" type="application/pdf">' in internal
+    assert 'href="prevention-plan.pdf"' not in internal
+
+
+def test_without_pdfs_no_page_links_a_pdf(scratch: Project) -> None:
+    report = assess_ok(scratch)
+    pages = render_city(report.city, report, pdf=False)
+    for name, html in pages.items():
+        assert ".pdf" not in "".join(outline(html).hrefs), name
+    with_pdfs = render_city(report.city, report)
+    assert {n: h for n, h in pages.items() if n != "index.html"} == {
+        n: h for n, h in with_pdfs.items() if n != "index.html"}
+
+
+def test_an_html_only_build_links_no_pdf_and_a_full_build_links_the_pdfs_it_writes(
+        scratch: Project, tmp_path: Path) -> None:
+    from cityframe.build import build_city
+
+    html_only = build_city(scratch, "millbrook", formats="html", out=tmp_path / "html", workers=1)
+    assert html_only.ok, html_only.errors
+    index = (tmp_path / "html" / "millbrook" / "index.html").read_text(encoding="utf-8")
+    assert ".pdf" not in "".join(outline(index).hrefs)
+    full = build_city(scratch, "millbrook", formats="all", out=tmp_path / "all", workers=1)
+    assert full.ok, full.errors
+    folder = tmp_path / "all" / "millbrook"
+    pdf_links = [h for h in outline((folder / "index.html").read_text(encoding="utf-8")).hrefs if h.endswith(".pdf")]
+    assert sorted(pdf_links) == sorted(f"{doc.id}.pdf" for doc in documents())
+    assert all((folder / link).is_file() for link in pdf_links)
+
+
+def test_the_cover_says_the_edition_once_and_has_no_footer_line(scratch_pages: dict[str, str]) -> None:
+    plan = scratch_pages["prevention-plan.html"]
+    cover = plan[plan.index('<header class="cover'):plan.index("</header>")]
+    assert cover.count("Public edition") == 1
+    assert "cover-footer" not in plan
+    # The running header and footer are off on the cover page, which shows the same facts itself.
+    page_cover = re.search(r"@page cover \{(.*?)\n  \}", plan, flags=re.S)
+    assert page_cover, "no @page cover rule"
+    for box in ("top-left", "top-center", "top-right", "bottom-left", "bottom-right"):
+        assert f"@{box} {{ content: none; }}" in page_cover.group(1), box
+
+
+def test_tables_that_set_column_widths_set_one_per_column_summing_to_100(scratch_pages: dict[str, str]) -> None:
+    seen = 0
+    for name, html in scratch_pages.items():
+        for table in re.findall(r"<table .*?</table>", html, flags=re.S):
+            widths = [int(w) for w in re.findall(r'<col style="width: (\d+)%">', table)]
+            if not widths:
+                continue
+            seen += 1
+            assert 'class="cols"' in table or re.search(r'class="[^"]*\bcols\b', table), name
+            header = re.search(r"<thead><tr>(.*?)</tr></thead>", table, flags=re.S)
+            first_row = header.group(1) if header else re.search(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S).group(1)
+            assert len(widths) == len(re.findall(r"<t[hd][ >]", first_row)), (name, table[:80])
+            assert sum(widths) == 100, (name, table[:80])
+    assert seen >= 12
+
+
+def test_charts_scale_to_the_column_instead_of_scrolling(scratch_pages: dict[str, str]) -> None:
+    plan = scratch_pages["prevention-plan.html"]
+    assert "chart-scroll" not in plan and "min-width: 38rem" not in plan
+    assert "figure svg.chart { display: block; width: 100%; height: auto;" in plan
+    svgs = re.findall(r"<svg .*?</svg>", plan, flags=re.S)
+    assert len(svgs) == 3
+    for svg in svgs:
+        width = float(re.search(r'viewBox="0 0 ([\d.]+) [\d.]+"', svg).group(1))  # type: ignore[union-attr]
+        smallest = min(float(size) for size in re.findall(r'font-size="([\d.]+)"', svg))
+        # Drawn narrow enough that its smallest text is still 8.5 px or more on a 390 px phone (355 px of column).
+        assert smallest * 355 / width >= 8.5, svg[:200]
 
 
 def test_rendering_is_deterministic(scratch: Project, scratch_pages: dict[str, str]) -> None:
@@ -618,7 +696,7 @@ def test_hostile_urls_never_become_links(hostile_pages: dict[str, dict[str, str]
     for pages in hostile_pages.values():
         for html in pages.values():
             for href in outline(html).hrefs:
-                assert re.match(r"(#|https?:|mailto:|tel:|[a-z-]+\.html$)", href), href
+                assert re.match(r"(#|https?:|mailto:|tel:|[a-z-]+\.(html|pdf)$)", href), href
 
 
 # --- overrides --------------------------------------------------------------------------------------------

@@ -264,11 +264,11 @@ def _logo(city: City) -> View | None:
 # --- the documents and their status ----------------------------------------------------------------------
 
 
-def page_name(document_id: str, edition: Edition) -> str:
-    """The file a page is written to by the build (``prevention-plan-internal.html`` ...): links use it."""
+def page_name(document_id: str, edition: Edition, suffix: str = "html") -> str:
+    """The file a page (or its PDF) is written to by the build (``prevention-plan-internal.html`` ...): links use it."""
     from .build import output_name
 
-    return output_name(f"{document_id}.html", edition)
+    return output_name(f"{document_id}.{suffix}", edition)
 
 
 def _statuses(city: City, report: CityReport) -> dict[str, list[SectionStatus]]:
@@ -276,7 +276,7 @@ def _statuses(city: City, report: CityReport) -> dict[str, list[SectionStatus]]:
     return {doc.id: by_document.get(doc.id) or document_status(city, doc) for doc in documents()}
 
 
-def _document_view(doc: Document, statuses: list[SectionStatus], edition: Edition) -> View:
+def _document_view(doc: Document, statuses: list[SectionStatus], edition: Edition, pdf: bool) -> View:
     missing = {s.section.id: tuple(s.missing) for s in statuses}
     folder = TEMPLATE_FOLDERS[doc.id]
     sections = tuple(
@@ -284,7 +284,8 @@ def _document_view(doc: Document, statuses: list[SectionStatus], edition: Editio
              missing=missing.get(s.id, ()), filled=not missing.get(s.id))
         for n, s in enumerate(doc.sections, 1))
     filled = sum(1 for s in sections if s.filled)
-    return View(id=doc.id, title=doc.title, href=page_name(doc.id, edition), folder=folder, sections=sections,
+    return View(id=doc.id, title=doc.title, href=page_name(doc.id, edition),
+                pdf_href=page_name(doc.id, edition, "pdf") if pdf else None, folder=folder, sections=sections,
                 filled=filled, total=len(sections), complete=filled == len(sections),
                 completeness=round(100 * filled / len(sections)) if sections else 100)
 
@@ -460,13 +461,16 @@ def _milestones(interventions: Sequence[View]) -> tuple[View, ...]:
     return tuple(sorted(rows, key=lambda r: r.date))
 
 
-def build_context(city: City, report: CityReport, edition: Edition = "public") -> dict[str, Any]:
-    """Everything the templates of one city may show, for one edition (the same for all its pages)."""
+def build_context(city: City, report: CityReport, edition: Edition = "public", *, pdf: bool = True) -> dict[str, Any]:
+    """Everything the templates of one city may show, for one edition (the same for all its pages).
+
+    ``pdf``: whether the documents are also built as PDF; each document's ``pdf_href`` is ``None`` when not.
+    """
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
     profile = city.profile
     statuses = _statuses(city, report)
-    docs = tuple(_document_view(doc, statuses[doc.id], edition) for doc in documents())
+    docs = tuple(_document_view(doc, statuses[doc.id], edition, pdf) for doc in documents())
     plan = to_view(profile.plan, edition)
     goals_for_labels = tuple(View(id=g.id, number=n, title=g.title) for n, g in enumerate(profile.plan.goals, 1))
     labels = _labels(city, goals_for_labels)
