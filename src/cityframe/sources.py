@@ -322,6 +322,10 @@ def _explain(exc: yaml.MarkedYAMLError, lines: list[str], last: Any = None) -> _
         return _Explained(*at, "more than one YAML document ('---' or '...') in the file",
                           "keep one document per file: remove the '---' or '...' line")
 
+    if "nesting depth" in problem:  # libyaml's own limit, for block nesting deeper than ours could see
+        return _Explained(*at, f"the data is nested more than {MAX_DEPTH} levels deep",
+                          "city files need only a few levels; check the indentation and brackets")
+
     return _Explained(*at, "this line is not valid YAML",
                       f"check the quotes, colons and indentation on this line (the YAML reader says: {problem})")
 
@@ -604,6 +608,32 @@ def _decode(raw: bytes, display: str) -> str:
                                 "happens when text is pasted from a word processor")) from None
 
 
+_RUNAWAY = 500
+"""Flow brackets nested this deep are cut off before parsing: libyaml looks ahead through them (up to its own
+limit of 1,000 levels in PyYAML >= 6.0.4, or until it crashes the interpreter in older builds) before our depth
+check sees the 41st level. Cutting keeps the plain-words message and its location the same everywhere."""
+
+
+def _cut_runaway_brackets(text: str) -> str:
+    """The text up to the opening bracket at depth ``_RUNAWAY`` (quotes skipped), or the whole text."""
+    if text.count("[") + text.count("{") < _RUNAWAY:  # the usual case, at C speed
+        return text
+    depth, quote = 0, ""
+    for index, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth >= _RUNAWAY:
+                return text[:index]
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return text
+
+
 def read_yaml(path: Path, display: str) -> YamlSource:
     """Read one YAML file; raise :class:`YamlError` with a located, plain-words finding when it cannot be read."""
     text = _decode(_read_bytes(path, display), display)
@@ -620,7 +650,7 @@ def read_yaml(path: Path, display: str) -> YamlSource:
     if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in split_lines(text)):
         raise YamlError(Finding(display, 1, 1, "", "the file is empty",
                                 hint="fill it in, or run 'cityframe new' in a scratch folder to see a template"))
-    source = _Builder(text, display).build()
+    source = _Builder(_cut_runaway_brackets(text), display).build()
     if source.data is None:
         line, col = source.locate(())
         raise YamlError(Finding(display, line, col, "", "the file has no data, only an empty value",
