@@ -306,7 +306,7 @@ def build(
     """Render the prevention plan, governance charter and resource directory as HTML and PDF.
 
     Output goes to build/SLUG/: index.html, prevention-plan.html|pdf, governance-charter.html|pdf,
-    resource-directory.html|pdf. Incomplete data builds a marked draft unless --strict.
+    resource-directory.html|pdf, and fonts/ for the HTML pages. Incomplete data builds a marked draft unless --strict.
 
     Example: cityframe build athens --format pdf
     """
