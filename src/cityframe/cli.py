@@ -204,15 +204,20 @@ def check(
         reports = [assess(proj, slug) for slug in _select(proj, slugs or [], all_cities)]
         for report, finding in copied_narratives(proj, reports):
             report.warnings.append(finding)
-        if output_format is Format.json:
-            payload = {"format": JSON_FORMAT_VERSION, "strict": strict, "ok": all(r.ok(strict) for r in reports),
-                       "cities": [r.as_dict() for r in reports]}
-            sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
-        else:
-            for report in reports:
-                _print_report(report)
-                _say()
-        if not all(r.ok(strict) for r in reports):
+        ok = all(r.ok(strict) for r in reports)
+        try:
+            if output_format is Format.json:
+                payload = {"format": JSON_FORMAT_VERSION, "strict": strict, "ok": ok,
+                           "cities": [r.as_dict() for r in reports]}
+                sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+            else:
+                for report in reports:
+                    _print_report(report)
+                    _say()
+            sys.stdout.flush()
+        except BrokenPipeError:  # `cityframe check | head`: the verdict still decides the exit code
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if not ok:
             raise typer.Exit(1)
 
 
