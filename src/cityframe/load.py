@@ -27,7 +27,7 @@ from .models import (
     StakeholdersFile,
 )
 from .project import PACKAGE_DIR, SLUG, Project
-from .sources import PathKey, YamlError, YamlSource, format_path, read_yaml, shown, why_not_a_date
+from .sources import PathKey, YamlError, YamlSource, format_path, read_trusted_yaml, read_yaml, shown, why_not_a_date
 
 CATALOG_FILE = PACKAGE_DIR / "catalog" / "national.yaml"
 MAX_FINDINGS_PER_FILE = 100
@@ -273,6 +273,14 @@ def load_catalog() -> tuple[dict[str, Resource], tuple[Finding, ...]]:
     """The national catalog shipped with cityframe, by id."""
     if not CATALOG_FILE.exists():
         return {}, ()
+    # Fast path: the catalog is ours and valid; only a broken one is read again with positions for its findings.
+    data = read_trusted_yaml(CATALOG_FILE)
+    if isinstance(data, dict):
+        try:
+            catalog = CatalogFile.model_validate(data)
+            return {r.id: r for r in catalog.resources}, ()
+        except ValidationError:
+            pass
     try:
         source = read_yaml(CATALOG_FILE, "cityframe/catalog/national.yaml")
     except YamlError as exc:

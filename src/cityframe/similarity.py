@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import Finding
 from .project import PACKAGE_DIR, Project
 from .report import CityReport
-from .sources import YamlError, YamlSource, read_yaml
+from .sources import YamlSource, read_trusted_yaml
 
 NARRATIVES: dict[str, tuple[str, ...]] = {
     "city.yaml": (("plan", "vision"), ("plan", "statement_of_need"), ("plan", "foreword")),
@@ -40,10 +40,9 @@ def _narratives_of(owner: str, folder: Path, loaded: dict[str, YamlSource] | Non
     for file, paths in NARRATIVES.items():
         if loaded and file in loaded:
             data = loaded[file].data
-        else:
-            try:
-                data = read_yaml(folder / file, file).data
-            except YamlError:
+        else:  # another city's file: only its text matters, not positions
+            data = read_trusted_yaml(folder / file)
+            if not isinstance(data, dict):
                 continue
         for path in paths:
             value = data

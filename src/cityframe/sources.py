@@ -663,3 +663,22 @@ def read_yaml(path: Path, display: str) -> YamlSource:
         raise YamlError(Finding(display, line, col, "", f"the file holds {kind}; it must hold 'key: value' lines "
                                 "at the top level", hint=hint))
     return source
+
+
+def read_trusted_yaml(path: Path) -> Any:
+    """Read a file quickly, without positions, or return None when it is not plain, small, well-formed YAML.
+
+    For files cityframe only glances at (the shipped catalog, other cities' narratives): libyaml composes at C
+    speed, aliases stay shared objects (no expansion), and the size and bracket guards keep the composer clear
+    of the inputs that would crash it. Anything unusual falls back to :func:`read_yaml` or is skipped.
+    """
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_BYTES:
+            return None
+        text = path.read_text(encoding="utf-8-sig")
+        if _cut_runaway_brackets(text) is not text:
+            return None
+        return yaml.load(text, Loader=_Loader)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
+        return None
+
