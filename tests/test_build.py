@@ -338,6 +338,20 @@ def test_each_pdf_has_every_section_heading_and_is_tagged(athens_build: dict, do
     assert PdfReader(pdf).outline, "bookmarks from the headings"
 
 
+@pytest.mark.parametrize("doc", documents(), ids=lambda doc: doc.id)
+def test_each_pdf_contents_entry_gives_the_page_its_section_starts_on(athens_build: dict, doc) -> None:
+    pages = [" ".join((page.extract_text() or "").split()) for page in
+             PdfReader(athens_build["folder"] / f"{doc.id}.pdf").pages]
+    contents = next(text for text in pages if text.startswith("Contents") or " Contents " in text[:80])
+    assert ". . ." not in contents, "no leader dots for a screen reader to read out"
+    for number, section in enumerate(doc.sections, 1):
+        heading = f"{number} {' '.join(section.title.split())}"
+        found = re.search(rf"(?<!\d){re.escape(heading)} (\d+)", contents)
+        assert found, f"{doc.id}: the contents do not list '{heading}' with a page number"
+        page = int(found.group(1))
+        assert heading in pages[page - 1], f"{doc.id}: '{heading}' is not on page {page}, where the contents say"
+
+
 def test_the_index_page_has_no_pdf_and_every_page_finds_its_fonts(athens_build: dict) -> None:
     folder = athens_build["folder"]
     assert not (folder / "index.pdf").exists()
