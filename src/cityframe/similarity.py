@@ -41,7 +41,7 @@ def _narratives_of(owner: str, folder: Path, loaded: dict[str, YamlSource] | Non
         if loaded and file in loaded:
             data = loaded[file].data
         else:  # another city's file: only its text matters, not positions
-            data = read_trusted_yaml(folder / file)
+            data = read_trusted_yaml(folder / file, text_only=True)
             if not isinstance(data, dict):
                 continue
         for path in paths:
