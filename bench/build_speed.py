@@ -6,6 +6,10 @@ Run: python bench/build_speed.py [city] [runs] [--profile]
 Peak memory is sampled every 10 ms over the whole process tree (the build and its PDF workers, summed), and the
 largest single process is reported from the kernel's own accounting. ``--profile`` adds an in-process breakdown
 (check, HTML, each PDF on its own) so that a regression has a suspect. Prints each PDF's pages and size.
+``--work`` counts the Python function calls each PDF takes: unlike seconds, the count is the same on every run
+(for the same data and library versions), so it shows whether a change to a template made rendering cheaper on a
+machine whose speed drifts (this one's varied by 1.6x within minutes). ``machine speed`` is printed for the same
+reason: the seconds of a fixed loop, to compare runs made at different times.
 """
 
 from __future__ import annotations
@@ -106,6 +110,43 @@ def profile(city: str) -> None:
         step(name[:-5] + ".pdf", start, f", {len(pdf) / 1024:.0f} KB, HTML {len(html) / 1024:.0f} KB")
 
 
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop, best of three: the yardstick to compare runs made at other times."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        sum(i * i for i in range(2_000_000))
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def work(city: str) -> None:
+    """Function calls per PDF, after one warm-up render (the first render in a process pays one-off costs)."""
+    import cProfile
+    import pstats
+
+    from cityframe.build import _render_html
+    from cityframe.pdf import render_pdf
+    from cityframe.project import builtin_templates_dir, open_project
+    from cityframe.report import assess
+
+    project = open_project(ROOT)
+    pages = {name: html for name, html in _render_html(assess(project, city), "public").items()
+             if name != "index.html"}
+    roots = [builtin_templates_dir(), project.templates_dir, project.city_dir(city)]
+    render_pdf(next(iter(pages.values())), base_url=builtin_templates_dir(), allowed_roots=roots)
+    total = 0
+    for name, html in pages.items():
+        profiler = cProfile.Profile()
+        profiler.enable()
+        render_pdf(html, base_url=builtin_templates_dir(), allowed_roots=roots)
+        profiler.disable()
+        calls = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+        total += calls
+        print(f"  {name[:-5] + '.pdf':<28}{calls / 1e6:6.2f} million calls")
+    print(f"  {'all three':<28}{total / 1e6:6.2f} million calls")
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     city = args[0] if args else "athens"
@@ -131,10 +172,14 @@ def main() -> None:
 
         for pdf in sorted((Path(out) / city).glob("*.pdf")):
             print(f"  {pdf.name:<28}{len(PdfReader(pdf).pages):>4} pages {pdf.stat().st_size / 1024:>7.0f} KB")
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
+          f"machine speed {machine_speed():.2f} s (a fixed loop; lower is faster)")
     if "--profile" in sys.argv:
         print("in-process breakdown (one process, one PDF after another):")
         profile(city)
+    if "--work" in sys.argv:
+        print("work per PDF (deterministic; compare these, not seconds):")
+        work(city)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,9 @@ def main() -> None:
         if len(parts) == 3 and parts[0].strip().isdigit():
             rows.append((int(parts[0]), parts[2].strip()))
     print("largest imports (self time):", ", ".join(f"{n} {us / 1000:.0f} ms" for us, n in sorted(rows)[-6:]))
+    from build_speed import machine_speed  # this folder's neighbour: python puts bench/ on the path
+
+    print(f"machine speed {machine_speed():.2f} s (a fixed loop; lower is faster: compare runs made at other times)")
 
 
 if __name__ == "__main__":
