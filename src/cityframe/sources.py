@@ -37,6 +37,7 @@ SHOWN = 60
 PathKey = tuple[str | int, ...]
 
 _CORE = "tag:yaml.org,2002:"
+_STR = _CORE + "str"
 _ALLOWED_TAGS = {_CORE + kind for kind in ("str", "int", "float", "bool", "null", "timestamp")}
 _PLAIN_TAGS = {None, "!", _CORE + "map", _CORE + "seq"}
 
@@ -387,6 +388,8 @@ class _Builder:
         if tag is None:
             tag = _CORE + "str" if event.tag == "!" else self.loader.resolve(
                 yaml.ScalarNode, event.value, event.implicit)
+        if tag == _STR:  # most values: the text as written, without building a node to construct it from
+            return event.value
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return self.loader.construct_object(node, deep=True)
