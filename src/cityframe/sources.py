@@ -386,7 +386,7 @@ class _Builder:
             return event.value
         tag = event.tag if event.tag not in (None, "!") else None
         if tag is None:
-            tag = _CORE + "str" if event.tag == "!" else self.loader.resolve(
+            tag = _STR if event.tag == "!" else self.loader.resolve(
                 yaml.ScalarNode, event.value, event.implicit)
         if tag == _STR:  # most values: the text as written, without building a node to construct it from
             return event.value
