@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,21 @@ from cityframe.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CITYFRAME = [sys.executable, "-c", "from cityframe.cli import main; main()"]
+"""``cityframe`` in a fresh process of this Python: the package under test, not whatever is first on PATH."""
+
+
+def build_editions(slug: str, root: Path, timeout: int) -> dict[str, Path]:
+    """Build a city of the project at ``root`` in both editions, each into its own folder: {edition: folder}."""
+    folders = {}
+    for edition in ("public", "internal"):
+        out = root.parent / f"out-{edition}"
+        done = subprocess.run([*CITYFRAME, "build", slug, "--project", str(root), "--out", str(out),
+                               "--edition", edition], capture_output=True, text=True, timeout=timeout)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+        folders[edition] = out / slug
+    return folders
 
 
 def require_tool(available: bool, what: str) -> None:

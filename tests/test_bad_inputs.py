@@ -27,6 +27,7 @@ from cityframe import sources
 from cityframe.cli import app
 from cityframe.project import Project
 from cityframe.scaffold import new_city
+from conftest import CITYFRAME
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 SCENARIOS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and (p / "expected.txt").exists()) if \
@@ -300,8 +301,7 @@ MEASURE = textwrap.dedent("""\
 
 def measure(*args: str) -> tuple[int, float, float, str]:
     """Run ``cityframe ARGS`` in a fresh process; (exit code, seconds, peak memory in MB, output)."""
-    cityframe = [sys.executable, "-c", "from cityframe.cli import main; main()"]
-    done = subprocess.run([sys.executable, "-c", MEASURE, *cityframe, *args], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", MEASURE, *CITYFRAME, *args], capture_output=True, text=True,
                           timeout=120)
     code, elapsed, peak = done.stdout.split()
     return int(code), float(elapsed), int(peak) / 1024, done.stderr

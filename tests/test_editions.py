@@ -12,8 +12,6 @@ from __future__ import annotations
 import html
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +21,8 @@ from pydantic import BaseModel
 
 from cityframe.models import Contact, Note
 from cityframe.project import Project
+from conftest import REPO, build_editions
 
-REPO = Path(__file__).resolve().parent.parent
 TEST_CITY = Path(__file__).parent / "bad_inputs" / "_valid-city"
 MARK = re.compile(r"Internal\s*[-\u2013\u2014]\s*not for distribution", re.I)
 BINARY = {".woff", ".woff2", ".ttf", ".otf", ".png", ".jpg", ".jpeg", ".gif", ".ico"}
@@ -134,15 +132,7 @@ def built(request, tmp_path_factory) -> tuple[str, Project, dict[str, Path]]:
     root = tmp_path_factory.mktemp(f"editions-{slug}") / "project"
     source = TEST_CITY if slug == "test-city" else REPO / "cities" / slug
     shutil.copytree(source, root / "cities" / slug)
-    folders = {}
-    for edition in ("public", "internal"):
-        out = root.parent / f"out-{edition}"
-        done = subprocess.run([sys.executable, "-c", "from cityframe.cli import main; main()", "build", slug,
-                               "--project", str(root), "--out", str(out), "--edition", edition],
-                              capture_output=True, text=True, timeout=900)
-        assert done.returncode == 0, done.stdout + done.stderr
-        folders[edition] = out / slug
-    return slug, Project(root), folders
+    return slug, Project(root), build_editions(slug, root, timeout=900)
 
 
 def test_slow_public_edition_holds_no_internal_value(built) -> None:

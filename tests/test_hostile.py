@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from cityframe.models import FILE_MODELS
-from conftest import require_tool
+from conftest import CITYFRAME, build_editions, require_tool
 
 BASE_CITY = Path(__file__).parent / "bad_inputs" / "_valid-city"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -113,19 +112,10 @@ def hostile_build(tmp_path_factory) -> dict[str, Path]:
         text = yaml.safe_dump(make_hostile(data, model, counter), allow_unicode=True, sort_keys=False, width=1000)
         (folder / file).write_text(text, encoding="utf-8")
     assert counter[0] > 100, "the hostile city must hold many payloads"
-    check = subprocess.run([sys.executable, "-c", "from cityframe.cli import main; main()", "check", SLUG,
+    check = subprocess.run([*CITYFRAME, "check", SLUG,
                             "--project", str(root), "--format", "json"], capture_output=True, text=True, timeout=120)
     assert check.returncode in (0, 1) and '"errors": []' in check.stdout, check.stdout + check.stderr
-    outputs = {}
-    for edition in ("public", "internal"):
-        out = root.parent / f"out-{edition}"
-        done = subprocess.run([sys.executable, "-c", "from cityframe.cli import main; main()", "build", SLUG,
-                               "--project", str(root), "--out", str(out), "--edition", edition],
-                              capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert "Traceback" not in done.stdout + done.stderr
-        outputs[edition] = out / SLUG
-    return outputs
+    return build_editions(SLUG, root, timeout=600)
 
 
 def _files(outputs: dict[str, Path], suffix: str) -> list[Path]:
@@ -263,7 +253,7 @@ def test_hostile_logo_path_is_refused_by_check(tmp_path: Path) -> None:
     shutil.copytree(BASE_CITY, root / "cities" / SLUG)
     city = root / "cities" / SLUG / "city.yaml"
     city.write_text(city.read_text().replace("  accent_color:", "  logo: /etc/passwd\n  accent_color:"))
-    done = subprocess.run([sys.executable, "-c", "from cityframe.cli import main; main()", "check", SLUG,
+    done = subprocess.run([*CITYFRAME, "check", SLUG,
                            "--project", str(root)], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "NO_COLOR": "1"})
     assert done.returncode == 1

@@ -21,7 +21,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -30,8 +29,8 @@ import pytest
 
 from cityframe.project import Project
 from cityframe.scaffold import new_city
+from conftest import CITYFRAME
 
-CITYFRAME = [sys.executable, "-c", "from cityframe.cli import main; main()"]
 TEST_CITY = Path(__file__).parent / "bad_inputs" / "_valid-city"
 TEMPORARY = re.compile(r"^\..+\.tmp-\d+-[0-9a-f]+$")
 SEED = 20251125
