@@ -26,6 +26,7 @@ from cityframe.cli import app
 from cityframe.load import validate_file
 from cityframe.models import FILE_MODELS
 from cityframe.sources import YamlError, read_yaml
+from conftest import REPO
 
 BASE_CITY = Path(__file__).parent / "bad_inputs" / "_valid-city"
 FILES = tuple(FILE_MODELS)
@@ -81,6 +82,21 @@ def check_cli(project: Path, file: str, content: bytes) -> None:
     text = runner.invoke(app, ["check", SLUG, "--project", str(project)])
     assert text.exit_code == result.exit_code, text.output
     assert "internal error" not in text.output and "Traceback" not in text.output, text.output
+
+
+def check_mutated(project: Path, files: dict[str, bytes], mutations: list) -> None:
+    """Apply the mutations to the city's files (those it has), check each changed file, then restore them all."""
+    changed = dict(files)
+    for kind, file, at, other, extra in mutations:
+        if file in changed:
+            changed[file] = mutate(changed[file], kind, at, other, extra)
+    try:
+        for file, content in changed.items():
+            if content != files[file]:
+                check_cli(project, file, content)
+    finally:
+        for file, content in files.items():
+            (project / "cities" / SLUG / file).write_bytes(content)
 
 
 def read_and_validate(path: Path, file: str, content: bytes) -> None:
@@ -193,16 +209,7 @@ def mutate(content: bytes, kind: str, at: int, other: int, extra: str | bytes) -
 @FUZZ_CLI
 @given(mutations=st.lists(mutation(), min_size=1, max_size=3))
 def test_mutated_city_never_makes_check_fail_internally(project, originals, mutations) -> None:
-    changed = dict(originals)
-    for kind, file, at, other, extra in mutations:
-        changed[file] = mutate(changed[file], kind, at, other, extra)
-    try:
-        for file, content in changed.items():
-            if content != originals[file]:
-                check_cli(project, file, content)
-    finally:
-        for file in FILES:
-            (project / "cities" / SLUG / file).write_bytes(originals[file])
+    check_mutated(project, originals, mutations)
 
 
 @FUZZ_CLI
@@ -215,7 +222,7 @@ def test_generated_documents_through_the_cli(project, originals, file, top, flow
         (project / "cities" / SLUG / file).write_bytes(originals[file])
 
 
-PILOT_CITIES = sorted(p.name for p in (Path(__file__).resolve().parent.parent / "cities").glob("*")
+PILOT_CITIES = sorted(p.name for p in (REPO / "cities").glob("*")
                       if (p / "city.yaml").is_file())
 
 
@@ -223,23 +230,13 @@ PILOT_CITIES = sorted(p.name for p in (Path(__file__).resolve().parent.parent / 
 def test_mutated_pilot_city_never_makes_check_fail_internally(slug: str, tmp_path: Path) -> None:
     """The same mutations on the real pilot data (whatever state it is in), a few dozen per city."""
     root = tmp_path / "project"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "cities" / slug, root / "cities" / SLUG)
+    shutil.copytree(REPO / "cities" / slug, root / "cities" / SLUG)
     pilot = {file: (root / "cities" / SLUG / file).read_bytes() for file in FILES
              if (root / "cities" / SLUG / file).exists()}
 
     @FUZZ_PILOT
     @given(mutations=st.lists(mutation(), min_size=1, max_size=3))
     def run(mutations) -> None:
-        changed = dict(pilot)
-        for kind, file, at, other, extra in mutations:
-            if file in changed:
-                changed[file] = mutate(changed[file], kind, at, other, extra)
-        try:
-            for file, content in changed.items():
-                if content != pilot[file]:
-                    check_cli(root, file, content)
-        finally:
-            for file, content in pilot.items():
-                (root / "cities" / SLUG / file).write_bytes(content)
+        check_mutated(root, pilot, mutations)
 
     run()
