@@ -118,6 +118,15 @@ def test_check_json_reports_errors_with_locations(new_city):
     assert "local-government" in error["message"]
 
 
+def test_check_text_names_the_city_once_while_its_data_does_not_validate(new_city):
+    project = new_city(stakeholders="stakeholders:\n  - id: city-hall\n    name: City Hall\n    kind: goverment\n")
+    result = run("check", "testville", "--project", project.root)
+    assert result.exit_code == 1
+    assert result.output.startswith("cities/testville/stakeholders.yaml:4:11: stakeholders[0].kind: ")
+    assert "\ntestville: 1 error(s), 0 warning(s)\n" in result.output
+    assert "fix the errors above to see which sections are filled in" in result.output
+
+
 def test_list_shows_cities_with_completeness(new_city):
     project = new_city()
     result = run("list", "--project", project.root)

@@ -160,7 +160,9 @@ def _print_report(report: CityReport) -> None:
     if report.errors or report.warnings:
         _say()
     errors, warnings = len(report.errors), len(report.warnings)
-    _say(f"{report.name} ({report.slug}): {errors} error(s), {warnings} warning(s)", bold=True)
+    # Before the data validates, the city's name is unknown and the slug stands in for it: say it once.
+    city = report.slug if report.name == report.slug else f"{report.name} ({report.slug})"
+    _say(f"{city}: {errors} error(s), {warnings} warning(s)", bold=True)
     if not report.documents:
         _say("  fix the errors above to see which sections are filled in")
         return
@@ -238,7 +240,7 @@ def list_cities(project: ProjectOption = None) -> None:
         for slug in proj.city_slugs():
             report = assess(proj, slug)
             state = report.city.profile.city.state if report.city else "?"
-            table.add_row(slug, report.name, state, "yes" if report.valid else f"no ({len(report.errors)} errors)",
+            table.add_row(slug, report.name, state, "yes" if report.valid else f"no ({len(report.errors)} error(s))",
                           f"{report.completeness:g}%")
         _console().print(table)
 
