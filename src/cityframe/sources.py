@@ -570,7 +570,8 @@ def _read_bytes(path: Path, display: str) -> bytes:
             raise _file_error(display, f"the file is a link to {os.readlink(path)}, which does not exist",
                               "replace the link with the file itself", line=0) from None
         raise _file_error(display, "the file is missing",
-                          "create it, or run 'cityframe new' to scaffold a city", line=0) from None
+                          "create it; 'cityframe new' run in a scratch folder writes a template of it",
+                          line=0) from None
     except OSError as exc:
         raise _file_error(display, f"the file cannot be opened ({exc.strerror or exc})",
                           "check that it is a file you may read", line=0) from None
