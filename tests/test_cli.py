@@ -80,6 +80,7 @@ def test_check_unknown_city_and_bad_option_are_usage_errors(new_city):
     assert result.exit_code == 2
     assert "there is no city 'nowhere'" in result.output
     assert "testville" in result.output  # the hint lists the known cities
+    assert "did you mean 'testville'?" in run("check", "testvile", "--project", project.root).output
     assert run("check", "testville", "--format", "xml", "--project", project.root).exit_code == 2
 
 

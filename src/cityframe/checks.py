@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .errors import Finding
+from .errors import Finding, did_you_mean
 from .load import City
 from .sources import PathKey
 
@@ -94,9 +93,9 @@ class _Index:
         message = f"'{ident}' is not {KIND_WORDS[kind][0]}"
         if other:
             message += f"; it is {KIND_WORDS[other][0]}"
-        close = difflib.get_close_matches(ident, self.ids(kind), n=1, cutoff=0.5)
-        message += f"; did you mean '{close[0]}'?" if close else ""
-        hint = None if close else f"use {KIND_WORDS[kind][0]} from {KIND_WORDS[kind][1]}"
+        guess = did_you_mean(ident, self.ids(kind), cutoff=0.5)
+        message += guess
+        hint = None if guess else f"use {KIND_WORDS[kind][0]} from {KIND_WORDS[kind][1]}"
         self.findings.append(self.city.finding(file, path, message, hint=hint))
 
     def resolve_all(self, file: str, path: PathKey, idents: Iterable[str], kind: str) -> None:
@@ -129,11 +128,10 @@ def _references(city: City, index: _Index) -> None:
         index.resolve("resources.yaml", ("resources", i, "provider_id"), resource.provider_id, "stakeholder")
     for i, ident in enumerate(city.resources.include):
         if ident not in city.catalog:
-            close = difflib.get_close_matches(ident, list(city.catalog), n=1, cutoff=0.5)
-            hint = None if close else "run 'cityframe catalog' to list the national catalog's ids"
+            guess = did_you_mean(ident, city.catalog, cutoff=0.5)
+            hint = None if guess else "run 'cityframe catalog' to list the national catalog's ids"
             index.findings.append(city.finding(
-                "resources.yaml", ("include", i), f"'{ident}' is not in the national catalog"
-                + (f"; did you mean '{close[0]}'?" if close else ""), hint=hint))
+                "resources.yaml", ("include", i), f"'{ident}' is not in the national catalog{guess}", hint=hint))
         elif any(r.id == ident for r in city.resources.resources):
             index.findings.append(city.finding(
                 "resources.yaml", ("include", i), f"'{ident}' is both a local resource and included from the "

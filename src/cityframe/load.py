@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import re
 import types
@@ -14,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import DataError, Finding
+from .errors import DataError, Finding, did_you_mean
 from .models import (
     FILE_MODELS,
     CatalogFile,
@@ -147,11 +146,6 @@ def _read_as(value: Any) -> str | None:
     return None
 
 
-def _suggest(wrong: str, choices: typing.Iterable[str]) -> str:
-    close = difflib.get_close_matches(wrong, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
 def _error_words(error: dict[str, Any], model: type[BaseModel], source: YamlSource) -> tuple[str, str | None, bool]:
     """(message, hint, point at the key rather than the value) for one pydantic error."""
     kind, loc, value, ctx = error["type"], tuple(error["loc"]), error.get("input"), error.get("ctx") or {}
@@ -168,14 +162,14 @@ def _error_words(error: dict[str, Any], model: type[BaseModel], source: YamlSour
         parent = model_at(model, loc[:-1])
         allowed = sorted(parent.model_fields) if parent else []
         hint = f"allowed here: {', '.join(allowed)}" if allowed else None
-        return f"unknown field '{shown(str(loc[-1]))}'{_suggest(str(loc[-1]), allowed)}", hint, True
+        return f"unknown field '{shown(str(loc[-1]))}'{did_you_mean(str(loc[-1]), allowed)}", hint, True
     if kind == "missing":
         return f"the required field '{loc[-1]}' is missing", "add it to this block", True
     if kind == "literal_error":
         allowed = [a.strip().strip("'") for a in ctx.get("expected", "").replace(" or ", ",").split(",")]
         allowed = [a for a in allowed if a]
         return (f"{described} is not one of the allowed values: {', '.join(allowed)}"
-                f"{_suggest(str(raw if raw is not None else value), allowed)}"), None, False
+                f"{did_you_mean(str(raw if raw is not None else value), allowed)}"), None, False
     if kind == "string_pattern_mismatch":
         words, hint = _PATTERN_WORDS.get(ctx.get("pattern", ""), ("does not have the expected form", None))
         suggest = _as_id(str(value))

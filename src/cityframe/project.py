@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ProjectNotFound, UsageError
+from .errors import ProjectNotFound, UsageError, did_you_mean
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -50,9 +50,10 @@ class Project:
         folder = self.cities_dir / slug
         if must_exist:
             if not folder.is_dir():
-                known = ", ".join(self.city_slugs()) or "none yet"
-                raise UsageError(f"there is no city '{slug}' in {self.cities_dir}",
-                                 hint=f"known cities: {known}; create one with 'cityframe new {slug}'")
+                slugs = self.city_slugs()
+                raise UsageError(f"there is no city '{slug}' in {self.cities_dir}{did_you_mean(slug, slugs)}",
+                                 hint=f"known cities: {', '.join(slugs) or 'none yet'}; "
+                                      f"create one with 'cityframe new {slug}'")
             if not folder.resolve().is_relative_to(self.cities_dir.resolve()):
                 raise UsageError(f"cities/{slug} points outside the project (it is a link to {folder.resolve()})",
                                  hint="keep each city's files inside the project's cities/ folder")
