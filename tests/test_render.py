@@ -493,6 +493,27 @@ def test_scaffolded_city_renders_as_an_incomplete_draft(tmp_path: Path) -> None:
     assert "TODO" not in without_style(pages["prevention-plan.html"])
 
 
+EMPTY_ELEMENT = re.compile(r"<(p|ul|ol|li|dl|dd)\b[^>]*>\s*</\1>")
+HEADING_THEN = re.compile(r"<h([2-6])\b[^>]*>((?:(?!</?h[1-6]\b).)*)</h\1>\s*(</section>|</main>|<h([1-6])\b)", re.S)
+
+
+def headings_over_nothing(html: str) -> list[str]:
+    """Headings followed by the end of their section or by a heading of the same or a higher rank."""
+    return [re.sub(r"<[^>]+>", "", match[2]) for match in HEADING_THEN.finditer(html)
+            if not match[4] or int(match[4]) <= int(match[1])]
+
+
+def test_a_fresh_draft_has_no_heading_over_nothing_and_no_empty_paragraph(tmp_path: Path) -> None:
+    """What a draft lacks is listed in its section's box; a heading or paragraph with nothing in it reads as broken."""
+    project = Project(tmp_path / "p")
+    project.cities_dir.mkdir(parents=True)
+    new_city(project, "emptyville", "Emptyville", "KS")
+    for name, html in render(project, "emptyville").items():
+        body = without_style(html)
+        assert headings_over_nothing(body) == [], name
+        assert EMPTY_ELEMENT.findall(body) == [], name
+
+
 def test_public_edition_drops_internal_contacts_and_notes(scratch_pages: dict[str, str]) -> None:
     for html in scratch_pages.values():
         assert "555-0100-SECRET" not in html
