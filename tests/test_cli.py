@@ -65,6 +65,37 @@ def test_new_starts_a_project_in_an_empty_folder(tmp_path: Path, monkeypatch):
     assert (tmp_path / "schemas" / "city.schema.json").exists()
 
 
+def test_new_in_a_workshop_asks_for_the_name_and_state(tmp_path: Path, monkeypatch):
+    """`cityframe new st-louis` at a terminal asks, offering the folder name in words as the city's name."""
+    monkeypatch.setattr("cityframe.cli._interactive", lambda: True)
+    (tmp_path / "cities").mkdir()
+    result = runner.invoke(app, ["new", "st-louis", "--project", str(tmp_path)], input="St. Louis\nmo\n")
+    assert result.exit_code == 0, result.output
+    assert "[St Louis]" in result.output
+    text = (tmp_path / "cities" / "st-louis" / "city.yaml").read_text()
+    assert "name: St. Louis\n" in text and "state: MO\n" in text
+
+
+def test_new_asks_nothing_for_a_city_that_exists(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("cityframe.cli._interactive", lambda: True)
+    (tmp_path / "cities").mkdir()
+    assert run("new", "testville", "--name", "Testville", "--state", "KS", "--project", tmp_path).exit_code == 0
+    result = runner.invoke(app, ["new", "testville", "--project", str(tmp_path)], input="")
+    assert result.exit_code == 1
+    assert "already exists" in result.output and "City name" not in result.output
+
+
+def test_new_without_a_terminal_names_the_city_from_its_folder_but_needs_the_state(tmp_path: Path):
+    (tmp_path / "cities").mkdir()
+    result = run("new", "overland-park", "--project", tmp_path)
+    assert result.exit_code == 2
+    assert "the state is missing" in result.output and "--state" in result.output
+    assert list((tmp_path / "cities").iterdir()) == []
+    assert run("new", "overland-park", "--state", "ks", "--project", tmp_path).exit_code == 0
+    text = (tmp_path / "cities" / "overland-park" / "city.yaml").read_text()
+    assert "name: Overland Park\n" in text and "state: KS\n" in text
+
+
 def test_new_rejects_a_bad_slug_with_usage_exit_code(tmp_path: Path):
     (tmp_path / "cities").mkdir()
     for slug in ("../etc", "Stamford", "new york"):

@@ -123,18 +123,22 @@ def _select(project: Project, slugs: list[str], all_cities: bool) -> list[str]:
 @app.command()
 def new(
     slug: Annotated[str, typer.Argument(help="The city's folder name: lowercase letters, digits, hyphens.")],
-    name: Annotated[str, typer.Option("--name", help="The city's name as residents write it.")],
-    state: Annotated[str, typer.Option("--state", help="Two-letter state code, e.g. CT.")],
+    name: Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer reads the annotation at run time
+        "--name", help="The city's name as residents write it; asked for on a terminal when left out, "
+                       "otherwise the folder name in words (overland-park: Overland Park).")] = None,
+    state: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--state", help="Two-letter state code, e.g. CT; asked for on a terminal when left out.")] = None,
     project: ProjectOption = None,
 ) -> None:
     """Scaffold cities/SLUG/ with the six files to fill in; never overwrites anything.
 
     Example: cityframe new stamford --name Stamford --state CT
+    (in a workshop, 'cityframe new stamford' asks for the name and the state)
     """
     with _user_errors():
-        from .errors import ProjectNotFound
+        from .errors import ProjectNotFound, UsageError
         from .project import Project, open_project
-        from .scaffold import new_city
+        from .scaffold import name_from_slug, new_city, refuse_target
 
         try:
             proj = open_project(project)
@@ -142,10 +146,25 @@ def new(
             if project is not None:
                 raise
             proj = Project(Path.cwd())  # a new project starts here
+        refuse_target(proj, slug)  # before asking anything: a name in use or a bad slug is said at once
+        asks = _interactive()
+        if name is None:
+            name = typer.prompt("City name, as residents write it", default=name_from_slug(slug)) if asks \
+                else name_from_slug(slug)
+        if state is None:
+            if not asks:
+                raise UsageError("the state is missing",
+                                 hint=f"for example: cityframe new {slug} --name '{name}' --state CT")
+            state = typer.prompt("State, as a two-letter code (for example CT)")
         written = new_city(proj, slug, name, state)
         for path in written:
             _say(f"created {proj.relative(path)}")
         _say(f"next: fill in cities/{slug}/*.yaml, then run 'cityframe check {slug}'")
+
+
+def _interactive() -> bool:
+    """Someone at a terminal who can answer a question (not CI, not a pipe)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _say(text: str = "", *, err: bool = False, **style: object) -> None:

@@ -16,20 +16,31 @@ SKELETON_DIR = PACKAGE_DIR / "skeleton"
 STATE = re.compile(r"^[A-Z]{2}$")
 
 
-def new_city(project: Project, slug: str, name: str, state: str) -> list[Path]:
-    """Scaffold ``cities/<slug>/`` with the six files (and the JSON Schemas editors use); return what was written."""
+def refuse_target(project: Project, slug: str) -> Path:
+    """The folder ``new`` would create, or the error that it cannot: checked before asking for anything else."""
     if not SLUG.match(slug):
         raise UsageError(f"'{slug}' is not a valid city name",
                          hint="use lowercase letters, digits and hyphens, for example 'overland-park'")
-    state = state.upper()
-    if not STATE.match(state):
-        raise UsageError(f"'{state}' is not a two-letter state code", hint="for example --state OH")
-    if not name.strip() or any(c in name for c in "\n\r:#{}[]&*!|>'\"%@`"):
-        raise UsageError(f"'{name}' cannot be used as a city name", hint="use letters, spaces, hyphens and dots")
     folder = project.cities_dir / slug
     if folder.exists() or folder.is_symlink():
         raise OutputExists(f"{project.relative(folder)} already exists; nothing was changed",
                            hint="pick another name, or edit the files that are there")
+    return folder
+
+
+def name_from_slug(slug: str) -> str:
+    """A first guess at the city's name from its folder name: 'overland-park' is 'Overland Park'."""
+    return slug.replace("-", " ").title()
+
+
+def new_city(project: Project, slug: str, name: str, state: str) -> list[Path]:
+    """Scaffold ``cities/<slug>/`` with the six files (and the JSON Schemas editors use); return what was written."""
+    folder = refuse_target(project, slug)
+    state = state.strip().upper()
+    if not STATE.match(state):
+        raise UsageError(f"'{state}' is not a two-letter state code", hint="for example --state OH")
+    if not name.strip() or any(c in name for c in "\n\r:#{}[]&*!|>'\"%@`"):
+        raise UsageError(f"'{name}' cannot be used as a city name", hint="use letters, spaces, hyphens and dots")
     values = {"slug": slug, "name": name.strip(), "state": state}
     texts = {file: Template((SKELETON_DIR / file).read_text(encoding="utf-8")).substitute(values)
              for file in FILE_MODELS}
