@@ -147,10 +147,9 @@ def new(
                 raise
             proj = Project(Path.cwd())  # a new project starts here
         refuse_target(proj, slug)  # before asking anything: a name in use or a bad slug is said at once
-        asks = _interactive()
+        asks, guess = _interactive(), name_from_slug(slug)
         if name is None:
-            name = typer.prompt("City name, as residents write it", default=name_from_slug(slug)) if asks \
-                else name_from_slug(slug)
+            name = typer.prompt("City name, as residents write it", default=guess) if asks else guess
         if state is None:
             if not asks:
                 raise UsageError("the state is missing",
