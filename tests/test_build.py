@@ -63,8 +63,10 @@ def testville(tmp_path: Path) -> Project:
 
 @pytest.fixture
 def stub_render(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(cityframe.build, "_render_html", lambda report, edition: small_pages(report.city, report,
-                                                                                             edition))
+    def render(report, edition, pdf=True):
+        return small_pages(report.city, report, edition)
+
+    monkeypatch.setattr(cityframe.build, "_render_html", render)
 
 
 # --- exit codes and messages, through the CLI ---------------------------------------------------------------
@@ -138,7 +140,7 @@ def test_a_failing_html_render_leaves_the_previous_files_byte_identical(
     folder = testville.root / "build" / "testville"
     before = snapshot(folder)
 
-    def broken(report, edition):
+    def broken(report, edition, pdf=True):
         raise RuntimeError("template exploded")
 
     monkeypatch.setattr(cityframe.build, "_render_html", broken)
@@ -151,7 +153,7 @@ def test_a_city_whose_pages_do_not_render_does_not_stop_the_next_city(
         testville: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     new_city(testville, "otherville", "Otherville", "KS")
 
-    def render(report, edition):
+    def render(report, edition, pdf=True):
         if report.slug == "otherville":
             raise CityframeError("templates/plan/cover.html:3: unknown variable 'maor'")
         return small_pages(report.city, report, edition)

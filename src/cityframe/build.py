@@ -8,7 +8,6 @@ and two builds of the same city at once never leave a half-written file.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import multiprocessing
 import os
 import posixpath
@@ -40,9 +39,6 @@ EDITIONS = ("public", "internal")
 # ".prevention-plan.pdf.tmp-<pid>-<random>": hidden, recognisable, and the pid tells whether its build still runs.
 _TEMPORARY = re.compile(r"^\.(?P<name>.+)\.tmp-(?P<pid>\d+)-[0-9a-f]+$")
 _STALE_AFTER = 24 * 3600  # seconds; a temporary file this old is removed even if its pid is alive (pid reuse)
-# Whether the build under way makes PDFs (the index page then links them): set around _render_html, which keeps
-# its (report, edition) signature.
-_BUILDS_PDF: contextvars.ContextVar[bool] = contextvars.ContextVar("cityframe_builds_pdf", default=True)
 
 
 @dataclass
@@ -184,11 +180,7 @@ def _render_outputs(project: Project, report: CityReport, *, formats: str, editi
     wants_pdf = formats in ("all", "pdf")
     if wants_pdf:
         renderer.start()  # the workers import WeasyPrint while this process renders the HTML
-    builds_pdf = _BUILDS_PDF.set(formats in ("pdf", "all"))
-    try:
-        pages = _render_html(report, edition)
-    finally:
-        _BUILDS_PDF.reset(builds_pdf)
+    pages = _render_html(report, edition, pdf=wants_pdf)  # the index page links the PDFs only when they are built
     files: dict[str, bytes] = {}
     assets: dict[str, bytes] = {}
     if formats in ("all", "html"):
@@ -265,10 +257,10 @@ def _same_content(path: Path, content: bytes) -> bool:
         return False
 
 
-def _render_html(report: CityReport, edition: str) -> dict[str, str]:
+def _render_html(report: CityReport, edition: str, *, pdf: bool = True) -> dict[str, str]:
     from .render import render_city
 
-    pages = render_city(report.city, report, edition=edition, pdf=_BUILDS_PDF.get())
+    pages = render_city(report.city, report, edition=edition, pdf=pdf)
     for name in pages:
         if "/" in name or "\\" in name or name.startswith(".") or not name.endswith(".html"):
             raise RuntimeError(f"render_city returned an unsafe page name: {name!r}")
