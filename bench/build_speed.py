@@ -82,9 +82,9 @@ def run_once(command: list[str]) -> tuple[float, int, int, float]:
 def profile(city: str) -> None:
     """Where the time goes, step by step, in one process (no parallelism)."""
     from cityframe.build import _render_html
-    from cityframe.pdf import render_pdf
-    from cityframe.project import builtin_templates_dir, open_project
-    from cityframe.report import assess
+    from cityframe.checks.report import assess
+    from cityframe.data.project import builtin_templates_dir, open_project
+    from cityframe.render.pdf import render_pdf
 
     project = open_project(ROOT)
     def step(label: str, started: tuple[float, float], extra: str = "") -> None:
@@ -126,9 +126,9 @@ def work(city: str) -> None:
     import pstats
 
     from cityframe.build import _render_html
-    from cityframe.pdf import render_pdf
-    from cityframe.project import builtin_templates_dir, open_project
-    from cityframe.report import assess
+    from cityframe.checks.report import assess
+    from cityframe.data.project import builtin_templates_dir, open_project
+    from cityframe.render.pdf import render_pdf
 
     project = open_project(ROOT)
     pages = {name: html for name, html in _render_html(assess(project, city), "public").items()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cityframe.project import Project
+from cityframe.data.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from cityframe.project import Project
-from cityframe.render import render_city
-from cityframe.report import assess
+from cityframe.checks.report import assess
+from cityframe.data.project import Project
+from cityframe.render.html import render_city
 from conftest import REPO, require_executable, require_tool
 from test_render import make_project
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cityframe import sources
 from cityframe.cli import app
-from cityframe.project import Project
+from cityframe.data import sources
+from cityframe.data.project import Project
 from cityframe.scaffold import new_city
 from conftest import CITYFRAME
 

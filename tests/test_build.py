@@ -21,13 +21,13 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 import cityframe.build
-import cityframe.pdf
+import cityframe.render.pdf
 from cityframe.build import build_city, output_name, remove_stale_temporaries, shared_assets, write_files
+from cityframe.checks.sections import documents
 from cityframe.cli import app
+from cityframe.data.project import Project
 from cityframe.errors import CityframeError, UsageError
-from cityframe.project import Project
 from cityframe.scaffold import new_city
-from cityframe.sections import documents
 from conftest import REPO
 
 runner = CliRunner()
@@ -172,7 +172,7 @@ def test_a_pdf_that_fails_in_a_worker_leaves_every_previous_file_byte_identical(
     folder = testville.root / "build" / "testville"
     before = snapshot(folder)
     assert sorted(before) == sorted(PAGES + PDFS)
-    real = cityframe.pdf.render_pdf
+    real = cityframe.render.pdf.render_pdf
 
     def fails_on_the_charter(html: str, **options):
         if "governance-charter" in html:
@@ -180,7 +180,7 @@ def test_a_pdf_that_fails_in_a_worker_leaves_every_previous_file_byte_identical(
         return real(html, **options)
 
     # The workers are forked when the build starts, after this patch, so they render with it.
-    monkeypatch.setattr(cityframe.pdf, "render_pdf", fails_on_the_charter)
+    monkeypatch.setattr(cityframe.render.pdf, "render_pdf", fails_on_the_charter)
     city_yaml = testville.cities_dir / "testville" / "city.yaml"
     city_yaml.write_text(city_yaml.read_text().replace("name: Testville", "name: Newville"))
     with pytest.raises(ValueError, match="WeasyPrint gave up"):

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from cityframe import charts
-from cityframe.context import KIND_LABELS, SEAT_LABELS, SEAT_ORDER, View, contrast_ratio
+from cityframe.render import charts
+from cityframe.render.context import KIND_LABELS, SEAT_LABELS, SEAT_ORDER, View, contrast_ratio
 
 SVG = "{http://www.w3.org/2000/svg}"
 

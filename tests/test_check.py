@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cityframe.report import assess
+from cityframe.checks.report import assess
 
 STAKEHOLDERS = """\
 stakeholders:

@@ -8,8 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cityframe import __version__
+from cityframe.checks.sections import documents
 from cityframe.cli import app
-from cityframe.sections import documents
 
 runner = CliRunner()
 

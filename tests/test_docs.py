@@ -6,7 +6,7 @@ import re
 
 from pydantic import BaseModel
 
-from cityframe import models
+from cityframe.data import models
 from conftest import REPO
 
 

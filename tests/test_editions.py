@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from cityframe.models import Contact, Note
-from cityframe.project import Project
+from cityframe.data.models import Contact, Note
+from cityframe.data.project import Project
 from conftest import REPO, build_editions
 
 TEST_CITY = Path(__file__).parent / "bad_inputs" / "_valid-city"
@@ -30,7 +30,7 @@ BINARY = {".woff", ".woff2", ".ttf", ".otf", ".png", ".jpg", ".jpeg", ".gif", ".
 
 def valid_pilot_cities() -> list[str]:
     """The pilot cities whose data has no errors today (the data is written while these tests are)."""
-    from cityframe.report import assess
+    from cityframe.checks.report import assess
 
     project = Project(REPO)
     valid = []
@@ -70,7 +70,7 @@ def _walk(value: object, path: str, internal: bool) -> Iterator[tuple[str, str, 
 
 def secrets_of(project: Project, slug: str) -> tuple[list[Secret], list[Secret]]:
     """The internal values to look for, and those left out because a public field holds the same text."""
-    from cityframe.load import load_city
+    from cityframe.data.load import load_city
 
     city = load_city(project, slug)
     strings = [item for file, model in (("city.yaml", city.profile), ("governance.yaml", city.governance),

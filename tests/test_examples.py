@@ -15,11 +15,11 @@ import pytest
 from typer.testing import CliRunner
 
 import cityframe
+from cityframe.checks.report import assess
 from cityframe.cli import app
-from cityframe.load import load_catalog
-from cityframe.models import ResourceCategory, Tier
-from cityframe.project import open_project
-from cityframe.report import assess
+from cityframe.data.load import load_catalog
+from cityframe.data.models import ResourceCategory, Tier
+from cityframe.data.project import open_project
 
 REPO = Path(__file__).resolve().parent.parent
 CHECKED_ON = dt.date(2026, 11, 25)

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cityframe.cli import app
-from cityframe.load import validate_file
-from cityframe.models import FILE_MODELS
-from cityframe.sources import YamlError, read_yaml
+from cityframe.data.load import validate_file
+from cityframe.data.models import FILE_MODELS
+from cityframe.data.sources import YamlError, read_yaml
 from conftest import REPO
 
 BASE_CITY = Path(__file__).parent / "bad_inputs" / "_valid-city"

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from cityframe.models import FILE_MODELS
+from cityframe.data.models import FILE_MODELS
 from conftest import CITYFRAME, build_editions, require_tool
 
 BASE_CITY = Path(__file__).parent / "bad_inputs" / "_valid-city"

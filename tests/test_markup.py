@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from cityframe.markup import readable_url, render_inline, render_markdown, safe_url
-from cityframe.templates import format_date, format_money, join_words
+from cityframe.render.markup import readable_url, render_inline, render_markdown, safe_url
+from cityframe.render.templates import format_date, format_money, join_words
 
 
 def test_paragraphs_lists_emphasis_links_and_code() -> None:

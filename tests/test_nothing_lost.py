@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from cityframe.project import Project
+from cityframe.data.project import Project
 from cityframe.scaffold import new_city
 from conftest import CITYFRAME
 

@@ -1,4 +1,4 @@
-"""cityframe.pdf: the safe URL fetcher, tagged PDF/UA output, determinism; small HTML written here, no city."""
+"""cityframe.render.pdf: the safe URL fetcher, tagged PDF/UA output, determinism; small HTML written here, no city."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from cityframe.pdf import RefusedURL, check_url, render_pdf, url_fetcher
+from cityframe.render.pdf import RefusedURL, check_url, render_pdf, url_fetcher
 
 SECRET = "cityframe-secret-7f3a9c"  # written outside the allowed folders; must never reach a PDF
 
@@ -108,7 +108,7 @@ def test_files_inside_an_allowed_folder_and_data_uris_pass(folders: dict[str, Pa
 def test_the_fetcher_logs_each_refusal_and_reads_allowed_files(folders: dict[str, Path],
                                                                caplog: pytest.LogCaptureFixture) -> None:
     fetcher = url_fetcher([folders["root"]])
-    with caplog.at_level(logging.WARNING, logger="cityframe.pdf"), pytest.raises(RefusedURL):
+    with caplog.at_level(logging.WARNING, logger="cityframe.render.pdf"), pytest.raises(RefusedURL):
         fetcher.fetch("https://example.org/tracker.png")
     assert "refused to fetch https://example.org/tracker.png" in caplog.text
     response = fetcher.fetch((folders["root"] / "style.css").as_uri())
@@ -161,14 +161,14 @@ def test_local_files_outside_and_the_network_never_reach_the_pdf(folders: dict[s
     <img src="http://127.0.0.1:9/x.png" alt="remote"><img src="ftp://example.org/x.png" alt="ftp">
     <img src="img/logo.png" alt="allowed logo"><p><a rel="attachment" href="{secret.as_uri()}">secret</a></p>
     </body></html>"""
-    with caplog.at_level(logging.WARNING, logger="cityframe.pdf"):
+    with caplog.at_level(logging.WARNING, logger="cityframe.render.pdf"):
         pdf = render_pdf(html, base_url=root, allowed_roots=[root])
     content = _all_pdf_bytes(pdf)
     assert SECRET.encode() not in content
     for line in Path("/etc/passwd").read_text().splitlines()[:3]:
         assert line.encode() not in content
     assert b"root:x:0:0" not in content
-    refused = [r.getMessage() for r in caplog.records if r.name == "cityframe.pdf"]
+    refused = [r.getMessage() for r in caplog.records if r.name == "cityframe.render.pdf"]
     assert any("/etc/passwd" in message for message in refused)
     assert any("https://example.org/remote.css" in message for message in refused)
     assert any("http://127.0.0.1:9/x.png" in message for message in refused)
@@ -238,12 +238,12 @@ def test_the_fonttools_fallback_is_deterministic_too(monkeypatch: pytest.MonkeyP
 
 
 def test_importing_the_pdf_and_build_modules_does_not_import_weasyprint() -> None:
-    code = "import sys, cityframe.pdf, cityframe.build; assert 'weasyprint' not in sys.modules, 'imported'"
+    code = "import sys, cityframe.render.pdf, cityframe.build; assert 'weasyprint' not in sys.modules, 'imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_the_build_gets_each_warning_once(tmp_path: Path) -> None:
-    from cityframe.pdf import render_pdf_collecting
+    from cityframe.render.pdf import render_pdf_collecting
 
     html = ('<html lang="en"><head><title>T</title><link rel="stylesheet" href="https://example.org/a.css">'
             '<style>p { colr: red }</style></head><body><p>x</p></body></html>')

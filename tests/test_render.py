@@ -26,13 +26,13 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from cityframe.context import View, build_context, contrast_ratio, make_theme
-from cityframe.models import FILE_MODELS
-from cityframe.project import Project
-from cityframe.render import DOCUMENTS, render_city
-from cityframe.report import CityReport, assess
+from cityframe.checks.report import CityReport, assess
+from cityframe.checks.sections import documents
+from cityframe.data.models import FILE_MODELS
+from cityframe.data.project import Project
+from cityframe.render.context import View, build_context, contrast_ratio, make_theme
+from cityframe.render.html import DOCUMENTS, render_city
 from cityframe.scaffold import new_city
-from cityframe.sections import documents
 from conftest import REPO
 
 GOLDEN = REPO / "tests" / "golden"
@@ -849,7 +849,7 @@ def test_the_printed_plan_has_a_cover_contents_with_page_numbers_and_only_shippe
     import weasyprint
     from pypdf import PdfReader
 
-    from cityframe.project import builtin_templates_dir
+    from cityframe.data.project import builtin_templates_dir
 
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         pdf = weasyprint.HTML(string=scratch_pages["prevention-plan.html"],

@@ -12,13 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .data.project import Project, open_project
 from .errors import CityframeError, DataError, Finding, UsageError
-from .project import Project, open_project
 
 if TYPE_CHECKING:
     from .build import BuildResult
-    from .load import City
-    from .report import CityReport
+    from .checks.report import CityReport
+    from .data.load import City
 
 __version__ = "0.1.0"
 __all__ = ["CityframeError", "DataError", "Finding", "Project", "UsageError", "build", "check", "load_city",
@@ -27,14 +27,14 @@ __all__ = ["CityframeError", "DataError", "Finding", "Project", "UsageError", "b
 
 def load_city(project: Path | str | Project | None, slug: str) -> City:
     """Load and validate one city; raise :class:`DataError` with every finding when its data is invalid."""
-    from .load import load_city as _load
+    from .data.load import load_city as _load
 
     return _load(open_project(project), slug)
 
 
 def check(project: Path | str | Project | None, slug: str) -> CityReport:
     """Validate one city and measure which required sections are filled in."""
-    from .report import assess
+    from .checks.report import assess
 
     return assess(open_project(project), slug)
 

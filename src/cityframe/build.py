@@ -22,14 +22,15 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin
 
+from .checks.sections import documents
+from .data.project import Project, builtin_templates_dir
 from .errors import CityframeError, UsageError
-from .project import Project, builtin_templates_dir
-from .sections import documents
+from .render.context import output_name
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .report import CityReport
+    from .checks.report import CityReport
 
 Formats = Literal["all", "html", "pdf"]
 Edition = Literal["public", "internal"]
@@ -53,14 +54,6 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     draft: bool = False
     folder: Path | None = None
-
-
-def output_name(name: str, edition: str) -> str:
-    """The file name of a page in an edition: ``prevention-plan.pdf``, or ``prevention-plan-internal.pdf``."""
-    if edition == "public":
-        return name
-    stem, _, suffix = name.rpartition(".")
-    return f"{stem}-{edition}.{suffix}"
 
 
 def output_root(project: Project, out: Path | str | None = None) -> Path:
@@ -114,7 +107,7 @@ def _say(console: Console | None, text: str) -> None:
 
 def _build_one(project: Project, slug: str, root: Path, *, formats: str, strict: bool, edition: str,
                console: Console | None, renderer: _PdfRenderer) -> BuildResult:
-    from .report import assess
+    from .checks.report import assess
 
     report = assess(project, slug)
     # The same lines as 'check', so an editor or CI log links each one to file:line:col.
@@ -227,7 +220,7 @@ def shared_assets(pages: Iterable[str], templates: Path) -> dict[str, bytes]:
     The PDF step reads them from the templates folder; a page opened from the output folder needs its own copy.
     A font's licence file (``OFL.txt``) travels with it, as the licence asks.
     """
-    from .pdf import RefusedURL, check_url
+    from .render.pdf import RefusedURL, check_url
 
     base = templates.resolve().as_uri() + "/"
     assets: dict[str, bytes] = {}
@@ -258,7 +251,7 @@ def _same_content(path: Path, content: bytes) -> bool:
 
 
 def _render_html(report: CityReport, edition: str, *, pdf: bool = True) -> dict[str, str]:
-    from .render import render_city
+    from .render.html import render_city
 
     pages = render_city(report.city, report, edition=edition, pdf=pdf)
     for name in pages:
@@ -331,7 +324,7 @@ class _PdfRenderer:
     def render(self, jobs: Mapping[str, str], *, base_url: Path, allowed_roots: Sequence[Path],
                on_done: Callable[[str], None]) -> dict[str, tuple[bytes, list[str]]]:
         """Every job's PDF and warnings, or the first exception once all workers stopped."""
-        from .pdf import render_pdf_collecting
+        from .render.pdf import render_pdf_collecting
 
         results: dict[str, tuple[bytes, list[str]]] = {}
         if self.workers <= 1:

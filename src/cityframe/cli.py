@@ -19,8 +19,8 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .project import Project
-    from .report import CityReport
+    from .checks.report import CityReport
+    from .data.project import Project
 
 app = typer.Typer(
     help="Local prevention frameworks as data: check a city's plan, charter and directory; build them as "
@@ -136,8 +136,8 @@ def new(
     (in a workshop, 'cityframe new stamford' asks for the name and the state)
     """
     with _user_errors():
+        from .data.project import Project, open_project
         from .errors import ProjectNotFound, UsageError
-        from .project import Project, open_project
         from .scaffold import name_from_slug, new_city, refuse_target
 
         try:
@@ -216,9 +216,9 @@ def check(
     Example: cityframe check athens --format json
     """
     with _user_errors():
-        from .project import open_project
-        from .report import JSON_FORMAT_VERSION, assess
-        from .similarity import copied_narratives
+        from .checks.report import JSON_FORMAT_VERSION, assess
+        from .checks.similarity import copied_narratives
+        from .data.project import open_project
 
         proj = open_project(project)
         reports = [assess(proj, slug) for slug in _select(proj, slugs or [], all_cities)]
@@ -250,8 +250,8 @@ def list_cities(project: ProjectOption = None) -> None:
     with _user_errors():
         from rich.table import Table
 
-        from .project import open_project
-        from .report import assess
+        from .checks.report import assess
+        from .data.project import open_project
 
         proj = open_project(project)
         table = Table("city", "name", "state", "valid", "complete")
@@ -288,7 +288,7 @@ def catalog() -> None:
     with _user_errors():
         from rich.table import Table
 
-        from .load import load_catalog
+        from .data.load import load_catalog
 
         entries, problems = load_catalog()
         table = Table("id", "name", "category", "scope", "status", "last verified")
@@ -337,7 +337,7 @@ def build(
     """
     with _user_errors():
         from .build import build_cities
-        from .project import open_project
+        from .data.project import open_project
 
         proj = open_project(project)
         selected = _select(proj, slugs or [], all_cities)

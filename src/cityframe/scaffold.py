@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 from string import Template
 
+from .data.models import FILE_MODELS
+from .data.project import PACKAGE_DIR, SLUG, Project
 from .errors import OutputExists, UsageError
-from .models import FILE_MODELS
-from .project import PACKAGE_DIR, SLUG, Project
 from .schema import write_schemas
 
 SKELETON_DIR = PACKAGE_DIR / "skeleton"

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .models import FILE_MODELS
+from .data.models import FILE_MODELS
 
 
 def _draft07(node: Any) -> Any:

@@ -10,17 +10,16 @@ import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel
 
-from .project import PACKAGE_DIR
-
 if TYPE_CHECKING:
-    from .load import City
+    from ..data.load import City
 
-MANIFEST = PACKAGE_DIR / "sections.yaml"
+MANIFEST = Path(__file__).resolve().parent / "sections.yaml"
 _PLACEHOLDER = re.compile(r"^\s*(TODO|TBD)\b", re.IGNORECASE)
 
 FILE_ATTRIBUTES = {

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .errors import Finding, did_you_mean
-from .load import City
-from .sources import PathKey
+from ..data.load import City
+from ..data.sources import PathKey
+from ..errors import Finding, did_you_mean
 
 STALE_AFTER_DAYS = 365
 

@@ -7,10 +7,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ProjectNotFound, UsageError, did_you_mean
+from ..errors import ProjectNotFound, UsageError, did_you_mean
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+"""The installed ``cityframe`` package folder (this module lives in its ``data/`` stage)."""
 
 
 def builtin_templates_dir() -> Path:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..checks.sections import documents
 from .context import EDITIONS, build_context
-from .sections import documents
 from .templates import make_environment
 
 if TYPE_CHECKING:
-    from .load import City
-    from .report import CityReport
+    from ..checks.report import CityReport
+    from ..data.load import City
 
 DOCUMENTS: dict[str, str] = {doc.id: doc.title for doc in documents()}
 """The documents, by the ids of ``sections.yaml``, in its order: ``{"prevention-plan": "Prevention Plan", ...}``."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .checks import check_city
-from .errors import DataError, Finding
-from .load import City, load_city
-from .project import Project
+from ..data.load import City, load_city
+from ..data.project import Project
+from ..errors import DataError, Finding
+from .rules import check_city
 from .sections import Document, SectionStatus, document_status, documents
 
 JSON_FORMAT_VERSION = 1

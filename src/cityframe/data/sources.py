@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Finding
+from ..errors import Finding
 
 MAX_BYTES = 2_000_000
 """A city file is a few dozen KB; anything this large is a mistake, not a plan."""

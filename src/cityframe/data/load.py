@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import DataError, Finding, did_you_mean
+from ..errors import DataError, Finding, did_you_mean
 from .models import (
     FILE_MODELS,
     CatalogFile,
@@ -25,10 +25,10 @@ from .models import (
     RiskLandscapeFile,
     StakeholdersFile,
 )
-from .project import PACKAGE_DIR, SLUG, Project
+from .project import SLUG, Project
 from .sources import PathKey, YamlError, YamlSource, format_path, read_trusted_yaml, read_yaml, shown, why_not_a_date
 
-CATALOG_FILE = PACKAGE_DIR / "catalog" / "national.yaml"
+CATALOG_FILE = Path(__file__).resolve().parent / "catalog" / "national.yaml"
 MAX_FINDINGS_PER_FILE = 100
 """Past this many, a file's problems are counted rather than listed: one mistake repeated 10,000 times is one fix."""
 
@@ -276,7 +276,7 @@ def load_catalog() -> tuple[dict[str, Resource], tuple[Finding, ...]]:
         except ValidationError:
             pass
     try:
-        source = read_yaml(CATALOG_FILE, "cityframe/catalog/national.yaml")
+        source = read_yaml(CATALOG_FILE, "cityframe/data/catalog/national.yaml")
     except YamlError as exc:
         return {}, (exc.finding,)
     catalog, findings = validate_file(source, CatalogFile)

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Finding
-from .project import PACKAGE_DIR, Project
+from ..data.project import PACKAGE_DIR, Project
+from ..data.sources import YamlSource, read_trusted_yaml
+from ..errors import Finding
 from .report import CityReport
-from .sources import YamlSource, read_trusted_yaml
 
 NARRATIVES: dict[str, tuple[str, ...]] = {
     "city.yaml": (("plan", "vision"), ("plan", "statement_of_need"), ("plan", "foreword")),

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from . import __version__, charts
-from .models import Contact, Note
-from .sections import Document, SectionStatus, document_status, documents, is_filled
+from .. import __version__
+from ..checks.sections import Document, SectionStatus, document_status, documents, is_filled
+from ..data.models import Contact, Note
+from . import charts
 
 if TYPE_CHECKING:
-    from .load import City
-    from .report import CityReport
+    from ..checks.report import CityReport
+    from ..data.load import City
 
 Edition = Literal["public", "internal"]
 EDITIONS: tuple[Edition, ...] = ("public", "internal")
@@ -264,10 +265,16 @@ def _logo(city: City) -> View | None:
 # --- the documents and their status ----------------------------------------------------------------------
 
 
+def output_name(name: str, edition: str) -> str:
+    """The file name of a page in an edition: ``prevention-plan.pdf``, or ``prevention-plan-internal.pdf``."""
+    if edition == "public":
+        return name
+    stem, _, suffix = name.rpartition(".")
+    return f"{stem}-{edition}.{suffix}"
+
+
 def page_name(document_id: str, edition: Edition, suffix: str = "html") -> str:
     """The file a page (or its PDF) is written to by the build (``prevention-plan-internal.html`` ...): links use it."""
-    from .build import output_name
-
     return output_name(f"{document_id}.{suffix}", edition)
 
 

@@ -22,11 +22,11 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from ..data.project import builtin_templates_dir
 from .markup import readable_url, render_inline, render_markdown, safe_url
-from .project import builtin_templates_dir
 
 if TYPE_CHECKING:
-    from .load import City
+    from ..data.load import City
 
 PREFIX_DELIMITER = ":"
 BUILTIN_PREFIX = "builtin"
