@@ -22,6 +22,17 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin
 
+from .build_state import (
+    STATE_FOLDER,
+    BuildState,
+    changed,
+    code_files,
+    digest,
+    files_under,
+    sha256,
+    up_to_date,
+    weasyprint_version,
+)
 from .checks.sections import documents
 from .data.project import Project, builtin_templates_dir
 from .errors import CityframeError, UsageError
@@ -54,6 +65,10 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     draft: bool = False
     folder: Path | None = None
+    rendered: list[str] = field(default_factory=list)
+    """The pages and PDFs this build rendered (``prevention-plan.pdf`` ...)."""
+    up_to_date: list[str] = field(default_factory=list)
+    """The outputs it found up to date and left as they were."""
 
 
 def output_root(project: Project, out: Path | str | None = None) -> Path:
@@ -73,31 +88,43 @@ def _refuse_cities(project: Project, folder: Path) -> None:
 
 def build_city(project: Project, slug: str, *, formats: Formats = "all", out: Path | str | None = None,
                strict: bool = False, edition: Edition = "public", console: Console | None = None,
-               workers: int | None = None) -> BuildResult:
+               workers: int | None = None, force: bool = False) -> BuildResult:
     """Check one city and write its documents as HTML and/or PDF into ``<out or build>/<slug>/``."""
     return build_cities(project, [slug], formats=formats, out=out, strict=strict, edition=edition,
-                        console=console, workers=workers)[0]
+                        console=console, workers=workers, force=force)[0]
 
 
 def build_cities(project: Project, slugs: Sequence[str], *, formats: Formats = "all",
                  out: Path | str | None = None, strict: bool = False, edition: Edition = "public",
-                 console: Console | None = None, workers: int | None = None) -> list[BuildResult]:
-    """Build several cities in turn, sharing one pool of PDF workers; one city's failure does not stop the others.
+                 console: Console | None = None, workers: int | None = None,
+                 force: bool = False) -> list[BuildResult]:
+    """Build several cities, sharing one pool of PDF workers; one city's failure does not stop the others.
 
-    ``workers`` is the number of PDF processes (default: the CPUs, at most one per document); 1 renders in
-    this process.
+    Gather, then write (as pelican does): every city is checked and its HTML rendered first, and its PDFs are
+    handed to the pool as soon as its HTML exists, longest first, so the workers never wait for the next city.
+    Each city is written once all its PDFs are back. ``workers`` is the number of PDF processes (``-j``; default:
+    the CPUs); 1 renders in this process. Outputs are the same bytes whatever the number of workers.
+
+    Only what changed is rendered (see :mod:`cityframe.build_state`); ``force`` renders everything again.
     """
     if formats not in FORMATS:
         raise UsageError(f"unknown format '{formats}'", hint=f"use one of {', '.join(FORMATS)}")
     if edition not in EDITIONS:
         raise UsageError(f"unknown edition '{edition}'", hint=f"use one of {', '.join(EDITIONS)}")
+    if workers is not None and workers < 1:
+        raise UsageError(f"-j takes a number of processes of 1 or more, not {workers}",
+                         hint="leave it out to use every CPU, or use -j 1 to render in one process")
     root = output_root(project, out)
-    pdf_count = sum(1 for _ in documents()) if formats in ("all", "pdf") else 0
     if workers is None:
-        workers = min(os.cpu_count() or 2, pdf_count) or 1
+        workers = os.cpu_count() or 2
     with _PdfRenderer(max(1, workers)) as renderer:
-        return [_build_one(project, slug, root, formats=formats, strict=strict, edition=edition, console=console,
-                           renderer=renderer) for slug in slugs]
+        prepared = [_prepare(project, slug, root, formats=formats, strict=strict, edition=edition,
+                             console=console, renderer=renderer, force=force) for slug in slugs]
+        jobs = [job for city in prepared if isinstance(city, _Prepared) for job in city.jobs.values()]
+        with _progress(console, "PDF", len(jobs)) as advance:
+            renderer.finish(jobs, on_done=advance)
+        return [city if isinstance(city, BuildResult) else _write(project, city, console=console)
+                for city in prepared]
 
 
 def _say(console: Console | None, text: str) -> None:
@@ -105,8 +132,25 @@ def _say(console: Console | None, text: str) -> None:
         console.print(text, markup=False, highlight=False)
 
 
-def _build_one(project: Project, slug: str, root: Path, *, formats: str, strict: bool, edition: str,
-               console: Console | None, renderer: _PdfRenderer) -> BuildResult:
+@dataclass
+class _Prepared:
+    """A city checked and rendered to HTML, its PDFs under way: what remains is to collect and write."""
+
+    result: BuildResult
+    folder: Path
+    edition: str
+    missing: list[str]
+    inputs: str
+    state: BuildState
+    files: dict[str, bytes]
+    assets: dict[str, bytes]
+    jobs: dict[str, _PdfJob]
+    keys: dict[str, str]
+    reused: list[str]
+
+
+def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: bool, edition: str,
+             console: Console | None, renderer: _PdfRenderer, force: bool) -> BuildResult | _Prepared:
     from .checks.report import assess
 
     report = assess(project, slug)
@@ -131,44 +175,114 @@ def _build_one(project: Project, slug: str, root: Path, *, formats: str, strict:
     result.draft = bool(missing)
 
     folder = root / slug
+    state = BuildState() if force else BuildState.load(root, slug)
+    inputs = _inputs_digest(project, report, state, formats=formats, edition=edition)
+    expected = _expected_outputs(formats, edition)
+    if not force and up_to_date(state, folder, expected, inputs):
+        result.ok = True
+        result.up_to_date = expected
+        result.outputs = [folder / name for name in expected]
+        state_text = f"a DRAFT ({len(missing)} required section(s) missing)" if missing else "complete"
+        result.message = (f"{slug}: up to date, nothing rendered ({len(expected)} file(s), {edition} edition, "
+                          f"{state_text}; --force renders again)")
+        _say(console, result.message)
+        return result
     try:
-        files, assets = _render_outputs(project, report, formats=formats, edition=edition, console=console,
-                                        renderer=renderer, result=result)
+        files, assets, jobs, keys, reused = _render_outputs(project, report, formats=formats, edition=edition,
+                                                            renderer=renderer, state=state, folder=folder,
+                                                            force=force)
     except CityframeError as exc:  # e.g. a city's template override that does not render
         result.errors = [str(exc)]
         result.message = f"{slug}: not built: {exc} (nothing written)"
         _say(console, result.message)
         return result
+    return _Prepared(result, folder, edition, missing, inputs, state, files, assets, jobs, keys, reused)
 
+
+def _write(project: Project, city: _Prepared, *, console: Console | None) -> BuildResult:
+    """Collect a prepared city's PDFs and write whatever changed, atomically, then the build record."""
+    result, folder, slug = city.result, city.folder, city.result.slug
+    files = dict(city.files)
+    try:
+        for name, job in city.jobs.items():
+            pdf, warnings = job.result()
+            files[name] = pdf
+            for warning in warnings:
+                result.warnings.append(f"{name}: {warning}")
+                _say(console, f"warning: {name}: {warning}")
+    except CityframeError as exc:
+        result.errors = [str(exc)]
+        result.message = f"{slug}: not built: {exc} (nothing written)"
+        _say(console, result.message)
+        return result
+    state = city.state
     try:
         _refuse_cities(project, folder)
         folder.mkdir(parents=True, exist_ok=True)
-        unchanged = {name for name, content in assets.items() if _same_content(folder / name, content)}
-        result.outputs = write_files(folder, dict(sorted(files.items())))
-        result.outputs += write_files(folder, {n: c for n, c in sorted(assets.items()) if n not in unchanged})
-        result.outputs += [folder / name for name in sorted(unchanged)]
+        to_write = changed(folder, files)
+        to_copy = changed(folder, city.assets)
+        for name, content in files.items():
+            state.record(name, content, inputs=city.inputs, key=city.keys.get(name, ""))
+        written = write_files(folder, dict(sorted(to_write.items())))
+        written += write_files(folder, dict(sorted(to_copy.items())))
+        write_files(folder.parent / STATE_FOLDER, {f"{slug}.json": state.dumps()})
     except OSError as exc:
         result.errors = [f"could not write {folder}: {exc}"]
         result.message = f"{slug}: not built: could not write {folder}: {exc.strerror or exc}"
         _say(console, result.message)
         return result
     result.ok = True
-    for path in result.outputs:
+    result.outputs = [folder / name for name in sorted(files)] + [folder / name for name in sorted(city.assets)]
+    result.rendered = sorted(city.jobs) + sorted(n for n in files if n.endswith(".html"))
+    result.up_to_date = sorted(city.reused)
+    for path in written:
         if path.parent == folder:
             _say(console, f"wrote {project.relative(path)}")
-    if len(assets) > len(unchanged):
-        places = sorted({project.relative((folder / name).parent) for name in assets})
-        _say(console, f"copied {len(assets) - len(unchanged)} file(s) the pages use (fonts) to {', '.join(places)}")
-    state = f"a DRAFT ({len(missing)} required section(s) missing; --strict refuses it)" if missing else "complete"
-    result.message = f"{slug}: built {len(files)} file(s), {edition} edition, {state}"
+    unchanged = sorted(set(files) - set(to_write))
+    if unchanged:
+        _say(console, f"unchanged: {', '.join(unchanged)}")
+    if to_copy:
+        places = sorted({project.relative((folder / name).parent) for name in to_copy})
+        _say(console, f"copied {len(to_copy)} file(s) the pages use (fonts) to {', '.join(places)}")
+    state_text = (f"a DRAFT ({len(city.missing)} required section(s) missing; --strict refuses it)"
+                  if city.missing else "complete")
+    pdfs = f"; {len(city.jobs)} PDF(s) rendered, {len(city.reused)} up to date" if city.jobs or city.reused else ""
+    result.message = f"{slug}: built {len(files)} file(s), {city.edition} edition, {state_text}{pdfs}"
     _say(console, result.message)
     return result
 
 
-def _render_outputs(project: Project, report: CityReport, *, formats: str, edition: str,
-                    console: Console | None, renderer: _PdfRenderer,
-                    result: BuildResult) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """Every output file's content, in memory: the pages and PDFs by name, and the shared files the pages use."""
+def _expected_outputs(formats: str, edition: str) -> list[str]:
+    """The files a build of these options writes (besides the shared assets), in a fixed order."""
+    names = []
+    if formats in ("all", "html"):
+        names += [output_name("index.html", edition), *(output_name(f"{d.id}.html", edition) for d in documents())]
+    if formats in ("all", "pdf"):
+        names += [output_name(f"{d.id}.pdf", edition) for d in documents()]
+    return names
+
+
+def _inputs_digest(project: Project, report: CityReport, state: BuildState, *, formats: str, edition: str) -> str:
+    """Everything a city's pages are made from, as one digest (see :mod:`cityframe.build_state`)."""
+    city_dir = project.city_dir(report.slug)
+    files = {**files_under("city", city_dir), **files_under("project-templates", project.templates_dir),
+             **files_under("templates", builtin_templates_dir()), **code_files()}
+    findings = [str(f) for f in report.errors + report.warnings]
+    sections = [(d.document.id, [(s.section.id, s.status, tuple(s.missing)) for s in d.sections])
+                for d in report.documents]
+    pdf = weasyprint_version() if formats in ("all", "pdf") else ""
+    return digest(state.digest_files(files), formats, edition, pdf, os.environ.get("SOURCE_DATE_EPOCH"),
+                  findings, sections)
+
+
+def _render_outputs(project: Project, report: CityReport, *, formats: str, edition: str, renderer: _PdfRenderer,
+                    state: BuildState, folder: Path, force: bool
+                    ) -> tuple[dict[str, bytes], dict[str, bytes], dict[str, _PdfJob], dict[str, str], list[str]]:
+    """A city's pages and assets in memory, and its PDFs handed to the renderer (or reused when up to date).
+
+    Returns the files by name, the shared files the pages use, the PDF jobs under way by name, each PDF's key
+    (the digest of its HTML and of what renders it) and the names of the PDFs reused as they are.
+    """
     slug = report.slug
     wants_pdf = formats in ("all", "pdf")
     if wants_pdf:
@@ -179,23 +293,30 @@ def _render_outputs(project: Project, report: CityReport, *, formats: str, editi
     if formats in ("all", "html"):
         files.update({output_name(name, edition): html.encode("utf-8") for name, html in pages.items()})
         assets = shared_assets(pages.values(), builtin_templates_dir())
+    jobs: dict[str, _PdfJob] = {}
+    keys: dict[str, str] = {}
+    reused: list[str] = []
     if not wants_pdf:
-        return files, assets
-    jobs = {}
+        return files, assets, jobs, keys, reused
+    renders = {}
+    renderer_inputs = state.digest_files({**files_under("templates", builtin_templates_dir()), **code_files()})
     for doc in documents():  # the index page has no PDF
         if f"{doc.id}.html" not in pages:
             raise RuntimeError(f"render_city returned no page '{doc.id}.html' (it returned {sorted(pages)})")
-        jobs[output_name(f"{doc.id}.pdf", edition)] = pages[f"{doc.id}.html"]
+        name = output_name(f"{doc.id}.pdf", edition)
+        html = pages[f"{doc.id}.html"]
+        keys[name] = digest(sha256(html.encode("utf-8")), weasyprint_version(), os.environ.get("SOURCE_DATE_EPOCH"),
+                            renderer_inputs)
+        if not force and state.is_current(folder, name, key=keys[name]):
+            files[name] = (folder / name).read_bytes()
+            reused.append(name)
+        else:
+            renders[name] = html
     roots = [builtin_templates_dir(), project.templates_dir, project.city_dir(slug)]
-    with _progress(console, f"{slug}: PDF", len(jobs)) as advance:
-        rendered = renderer.render(jobs, base_url=builtin_templates_dir(), allowed_roots=roots, on_done=advance)
-    for name, (pdf, warnings) in rendered.items():
-        files[name] = pdf
-        for warning in warnings:
-            result.warnings.append(f"{name}: {warning}")
-            _say(console, f"warning: {name}: {warning}")
-    return files, assets
-
+    # Longest document first, so that the last one to finish is short.
+    for name in sorted(renders, key=lambda n: len(renders[n]), reverse=True):
+        jobs[name] = renderer.submit(renders[name], base_url=builtin_templates_dir(), allowed_roots=roots)
+    return files, assets, {name: jobs[name] for name in renders}, keys, reused
 
 def _missing_sections(report: CityReport) -> list[str]:
     """One line per missing section, as ``check`` names them: ``P3 Statement of need (edit city.yaml): ...``."""
@@ -243,13 +364,6 @@ def shared_assets(pages: Iterable[str], templates: Path) -> dict[str, bytes]:
     return assets
 
 
-def _same_content(path: Path, content: bytes) -> bool:
-    try:
-        return path.stat().st_size == len(content) and path.read_bytes() == content
-    except OSError:
-        return False
-
-
 def _render_html(report: CityReport, edition: str, *, pdf: bool = True) -> dict[str, str]:
     from .render.html import render_city
 
@@ -294,6 +408,33 @@ def _worker_ready() -> None:
     """A no-op task: submitting one per worker starts the workers early."""
 
 
+class _PdfJob:
+    """One PDF to render: a future of the pool, or (with one worker) rendered here when its result is asked for."""
+
+    def __init__(self, html: str, kwargs: dict[str, object], future: Future[tuple[bytes, list[str]]] | None) -> None:
+        self.html = html
+        self.kwargs = kwargs
+        self.future = future
+        self._result: tuple[bytes, list[str]] | None = None
+        self._error: CityframeError | None = None
+
+    def result(self) -> tuple[bytes, list[str]]:
+        """The PDF and its warnings; raises what rendering raised."""
+        if self.future is not None:
+            return self.future.result()
+        if self._error is not None:
+            raise self._error
+        if self._result is None:
+            from .render.pdf import render_pdf_collecting
+
+            try:
+                self._result = render_pdf_collecting(self.html, **self.kwargs)  # type: ignore[arg-type]
+            except CityframeError as exc:
+                self._error = exc
+                raise
+        return self._result
+
+
 class _PdfRenderer:
     """Renders PDFs in a pool of worker processes, started on first need and shared by every city of a build."""
 
@@ -321,37 +462,35 @@ class _PdfRenderer:
         for _ in range(self.workers):
             self._pool.submit(_worker_ready)
 
-    def render(self, jobs: Mapping[str, str], *, base_url: Path, allowed_roots: Sequence[Path],
-               on_done: Callable[[str], None]) -> dict[str, tuple[bytes, list[str]]]:
-        """Every job's PDF and warnings, or the first exception once all workers stopped."""
-        from .render.pdf import render_pdf_collecting
-
-        results: dict[str, tuple[bytes, list[str]]] = {}
+    def submit(self, html: str, *, base_url: Path, allowed_roots: Sequence[Path]) -> _PdfJob:
+        """Start rendering one PDF in the pool (or, with one worker, when :meth:`finish` asks for it)."""
+        kwargs: dict[str, object] = {"base_url": base_url, "allowed_roots": list(allowed_roots)}
         if self.workers <= 1:
-            for name, html in jobs.items():
-                results[name] = render_pdf_collecting(html, base_url=base_url, allowed_roots=allowed_roots)
-                on_done(name)
-            return results
+            return _PdfJob(html, kwargs, None)
         self.start()
         assert self._pool is not None
-        # Longest document first, so that the last one to finish is short.
-        order = sorted(jobs, key=lambda name: len(jobs[name]), reverse=True)
-        futures: dict[Future[tuple[bytes, list[str]]], str] = {
-            self._pool.submit(render_pdf_collecting, jobs[name], base_url=base_url,
-                              allowed_roots=list(allowed_roots)): name
-            for name in order
-        }
-        try:
-            from concurrent.futures import as_completed
+        from .render.pdf import render_pdf_collecting
 
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                on_done(futures[future])
+        return _PdfJob(html, kwargs, self._pool.submit(render_pdf_collecting, html, **kwargs))
+
+    def finish(self, jobs: Sequence[_PdfJob], *, on_done: Callable[[str], None]) -> None:
+        """Wait for every job (rendering here with one worker); a job's exception stays with it for its city."""
+        if self.workers <= 1:
+            for job in jobs:
+                with contextlib.suppress(CityframeError):
+                    job.result()
+                on_done("")
+            return
+        from concurrent.futures import as_completed
+
+        try:
+            for _ in as_completed([job.future for job in jobs if job.future is not None]):
+                on_done("")
         except BaseException:
-            for future in futures:
-                future.cancel()
+            for job in jobs:
+                if job.future is not None:
+                    job.future.cancel()
             raise
-        return {name: results[name] for name in jobs}
 
 
 # --- writing ------------------------------------------------------------------------------------------------

@@ -326,12 +326,16 @@ def build(
                                                 file_okay=False)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Refuse to build incomplete data.")] = False,
     edition: Annotated[Edition, typer.Option("--edition", help="public (default) or internal.")] = Edition.public,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="PDF processes (default: every CPU).",  # noqa: UP045
+                                                show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Render everything, even what is up to date.")] = False,
     project: ProjectOption = None,
 ) -> None:
     """Render the prevention plan, governance charter and resource directory as HTML and PDF.
 
     Output goes to build/SLUG/: index.html, prevention-plan.html|pdf, governance-charter.html|pdf,
     resource-directory.html|pdf, and fonts/ for the HTML pages. Incomplete data builds a marked draft unless --strict.
+    Only what changed is rendered again (the record is build/SLUG/.cityframe-build.json); --force renders all.
 
     Example: cityframe build athens --format pdf
     """
@@ -342,7 +346,7 @@ def build(
         proj = open_project(project)
         selected = _select(proj, slugs or [], all_cities)
         results = build_cities(proj, selected, formats=output_format.value, out=out, strict=strict,
-                               edition=edition.value, console=_console())
+                               edition=edition.value, console=_console(), workers=jobs, force=force)
         failed = [r for r in results if not r.ok]
         if failed:
             raise typer.Exit(1)

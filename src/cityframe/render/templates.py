@@ -23,6 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from ..data.project import builtin_templates_dir
+from .compiled import bytecode_cache
 from .markup import readable_url, render_inline, render_markdown, safe_url
 
 if TYPE_CHECKING:
@@ -114,6 +115,7 @@ def make_environment(city: City | None = None) -> SandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=bytecode_cache(),
     )
     env.filters.update(
         md=render_markdown,
