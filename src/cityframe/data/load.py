@@ -27,6 +27,7 @@ from .models import (
 )
 from .project import SLUG, Project
 from .sources import PathKey, YamlError, YamlSource, format_path, read_trusted_yaml, read_yaml, shown, why_not_a_date
+from .validators import validate
 
 CATALOG_FILE = Path(__file__).resolve().parent / "catalog" / "national.yaml"
 MAX_FINDINGS_PER_FILE = 100
@@ -234,7 +235,7 @@ def validate_file(source: YamlSource, model: type[BaseModel]) -> tuple[BaseModel
     findings = list(source.findings)
     reported = {f.path for f in findings}
     try:
-        validated = model.model_validate(source.data)
+        validated = validate(model, source.data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             loc = tuple(error["loc"])
@@ -271,7 +272,7 @@ def load_catalog() -> tuple[dict[str, Resource], tuple[Finding, ...]]:
     data = read_trusted_yaml(CATALOG_FILE)
     if isinstance(data, dict):
         try:
-            catalog = CatalogFile.model_validate(data)
+            catalog = validate(CatalogFile, data)
             return {r.id: r for r in catalog.resources}, ()
         except ValidationError:
             pass
