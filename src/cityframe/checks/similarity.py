@@ -24,6 +24,8 @@ NARRATIVES: dict[str, tuple[str, ...]] = {
 SHINGLE = 8
 """Runs of this many words; a shared run of eight words is no coincidence in a city's own narrative."""
 THRESHOLD = 0.5
+_DIRECT_UP_TO = 8
+"""Up to this many cities checked at once, each narrative is compared with every other directly."""
 
 
 @dataclass(frozen=True)
@@ -137,21 +139,28 @@ def copied_narratives(project: Project, reports: list[CityReport]) -> Iterator[t
     for label, folder in example_dirs():
         if folder.resolve().parent != project.cities_dir.resolve():
             others.extend(_narratives_of(label, folder))
-    index: dict[int, list[int]] = {}
-    for number, other in enumerate(others):
-        for shingle in other.shingles:
-            index.setdefault(shingle, []).append(number)
+    # A few cities (one 'check'): compare sets directly, at C speed. Many ('check --all'): an index from each
+    # shingle to the narratives that hold it, so the work grows with the project, not with its square.
+    index: dict[int, list[int]] | None = None
+    if len(checked) > _DIRECT_UP_TO:
+        index = {}
+        for number, other in enumerate(others):
+            for shingle in other.shingles:
+                index.setdefault(shingle, []).append(number)
     for report in checked:
         assert report.city is not None
         mine = f"cities/{report.slug}"
         for narrative in _narratives_of(mine, report.city.folder, report.city.sources):
-            shared: dict[int, int] = {}
-            for shingle in narrative.shingles:
-                for number in index.get(shingle, ()):
-                    shared[number] = shared.get(number, 0) + 1
-            for number in sorted(shared):  # in the order the others were gathered, as before
+            if index is None:
+                shared = {n: len(narrative.shingles & o.shingles) for n, o in enumerate(others)}
+            else:
+                shared = {}
+                for shingle in narrative.shingles:
+                    for number in index.get(shingle, ()):
+                        shared[number] = shared.get(number, 0) + 1
+            for number in sorted(shared):  # in the order the others were gathered
                 other = others[number]
-                if other.owner == mine:
+                if other.owner == mine or not shared[number]:
                     continue
                 if shared[number] / min(len(narrative.shingles), len(other.shingles)) >= THRESHOLD:
                     yield report, report.city.finding(
