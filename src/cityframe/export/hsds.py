@@ -30,7 +30,7 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -51,19 +51,9 @@ _REMOTE_BASE = "https://raw.githubusercontent.com/openreferral/specification/3.0
 _STATUS = {"active": "active", "inactive": "inactive", "defunct": "defunct",
            "temporarily-closed": "temporarily closed"}
 
-# The tables written, in the order of HSDS' datapackage.json, with the nested key of their rows in the JSON form.
-TABLES: dict[str, str] = {
-    "organization": "organizations.csv",
-    "service": "services.csv",
-    "service_at_location": "service_at_locations.csv",
-    "location": "locations.csv",
-    "phone": "phones.csv",
-    "contact": "contacts.csv",
-    "address": "addresses.csv",
-    "schedule": "schedules.csv",
-    "service_area": "service_areas.csv",
-    "language": "languages.csv",
-}
+TABLES = ("organization", "service", "service_at_location", "location", "phone", "contact", "address", "schedule",
+          "service_area", "language")
+"""The tables written, in the order of HSDS' ``datapackage.json``, whose ``path`` names each one's CSV file."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +67,8 @@ class HsdsExport:
     def files(self) -> dict[str, bytes]:
         """``services.json``, ``organizations.json`` and ``tabular/`` (one CSV per table + ``datapackage.json``)."""
         files = {"services.json": _json_bytes(self.services), "organizations.json": _json_bytes(self.organizations)}
-        for table, name in TABLES.items():
-            files[f"tabular/{name}"] = _csv_bytes(table, self.tables[table])
+        for table in TABLES:
+            files[f"tabular/{_resource(table)['path']}"] = _csv_bytes(table, self.tables[table])
         files["tabular/datapackage.json"] = _json_bytes(datapackage())
         return files
 
@@ -118,10 +108,15 @@ def export_city(city: City) -> HsdsExport:
     """
     resources = [r for r in city.all_resources() if r.status != "defunct"]
     organizations: dict[str, dict[str, Any]] = {}
+    provides: dict[str, list[str]] = {}
     for resource in resources:
         organization = _organization(city, resource)
         if organization is not None:
             organizations.setdefault(organization["id"], organization)
+            provides.setdefault(organization["id"], []).append(resource.name)
+    for organization_id, organization in organizations.items():
+        if not organization["description"]:  # HSDS requires one: say what the directory knows, invent nothing
+            organization["description"] = "Provides: " + "; ".join(provides[organization_id]) + "."
     services = [_service(city, resource, organizations) for resource in resources]
     result = HsdsExport(services=services, organizations=list(organizations.values()),
                         tables=_tables(services, list(organizations.values())))
@@ -213,13 +208,13 @@ def _organization(city: City, resource: Resource) -> dict[str, Any] | None:
         return None
     stakeholder = next((s for s in city.stakeholders.stakeholders if s.id == resource.provider_id), None)
     if stakeholder is None:  # a provider named in words (national resources): its name, nothing invented
-        return {"id": organization_id, "name": resource.provider or resource.provider_id, "description": ""}
+        return {"id": organization_id, "name": resource.provider or resource.provider_id, "description": None}
     contacts = [c for c in stakeholder.contacts if is_public(c)]
     website = next((c.url for c in contacts if c.url), None)
-    return _clean({
+    return _clean_keep_description({
         "id": organization_id,
         "name": stakeholder.name,
-        "description": stakeholder.description or "",
+        "description": stakeholder.description,
         "website": website,
         "contacts": [_contact(city.slug, stakeholder.id, n, contact, organization_id)
                      for n, contact in enumerate(contacts)],
@@ -234,6 +229,10 @@ def _contact(slug: str, owner: str, n: int, contact: Contact, organization_id: s
                        "number": contact.phone, "extension": getattr(contact, "extension", None)})
     return {"id": contact_id, "organization_id": organization_id, "title": contact.title,
             "email": contact.email, "phones": phones}
+
+
+def _clean_keep_description(record: dict[str, Any]) -> dict[str, Any]:
+    return {**_clean(record), "description": record["description"]}
 
 
 def _clean(value: Any) -> Any:
@@ -274,8 +273,12 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in record.items() if not isinstance(value, (dict, list))}
 
 
+def _resource(table: str) -> dict[str, Any]:
+    return next(r for r in _datapackage()["resources"] if r["name"] == table)
+
+
 def _fields(table: str) -> list[dict[str, Any]]:
-    return next(r for r in _datapackage()["resources"] if r["name"] == table)["schema"]["fields"]
+    return _resource(table)["schema"]["fields"]
 
 
 def _csv_bytes(table: str, rows: Iterable[dict[str, Any]]) -> bytes:
@@ -298,14 +301,19 @@ def datapackage() -> dict[str, Any]:
 
 
 def read_tables(folder: Path) -> dict[str, list[dict[str, Any]]]:
-    """The rows of a written tabular package, typed by the package's field types (for validation)."""
-    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    """The rows of a tabular package written to ``folder``, typed by its field types (as a CSV reader sees them)."""
+    return parse_tables(lambda name: (folder / name).read_text(encoding="utf-8"))
+
+
+def parse_tables(read: Callable[[str], str]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of a tabular package, ``read(name)`` giving each file's text; empty cells are absent values."""
+    package = json.loads(read("datapackage.json"))
     tables = {}
     for resource in package["resources"]:
         types = {field["name"]: field["type"] for field in resource["schema"]["fields"]}
-        with (folder / resource["path"]).open(encoding="utf-8", newline="") as stream:
-            tables[resource["name"]] = [{key: _typed(value, types[key]) for key, value in row.items() if value != ""}
-                                        for row in csv.DictReader(stream)]
+        rows = csv.DictReader(io.StringIO(read(resource["path"]), newline=""))
+        tables[resource["name"]] = [{key: _typed(value, types[key]) for key, value in row.items() if value != ""}
+                                    for row in rows]
     return tables
 
 
@@ -358,8 +366,8 @@ def validation_errors(export: HsdsExport) -> list[str]:
         for n, record in enumerate(records):
             problems += [f"{kind}[{n}] {'/'.join(map(str, e.absolute_path))}: {e.message}"
                          for e in validators[kind].iter_errors(record)]
-    problems += tabular_errors({table: [{k: v for k, v in row.items() if v is not None} for row in rows]
-                                for table, rows in export.tables.items()})
+    files = export.files()
+    problems += tabular_errors(parse_tables(lambda name: files[f"tabular/{name}"].decode("utf-8")))
     return problems
 
 
