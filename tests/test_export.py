@@ -271,6 +271,8 @@ def test_slow_docx_charts_are_pictures_with_alt_text_and_the_bytes_repeat(projec
         media = [n for n in package.namelist() if n.startswith("word/media/")]
         assert media and all(n.endswith(".png") for n in media)
         assert "dcterms:created" not in package.read("docProps/core.xml").decode()
+        assert '<w:pgSz w:h="15840" w:w="12240"' in package.read("word/document.xml").decode()  # US Letter
+        assert "<w:tblBorders>" in package.read("word/styles.xml").decode()  # tables with grid lines
     again = project.parent / "docx-again"
     run("export", "docx", "athens", "--project", str(project), "--out", str(again))
     for name in ("prevention-plan.docx", "governance-charter.docx", "resource-directory.docx"):

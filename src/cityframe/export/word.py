@@ -3,8 +3,9 @@
 The public HTML pages are converted by pandoc (the Debian package ``pandoc``), which writes real Word structure:
 the Heading 1-4 styles (Word's navigation pane shows the sections), numbered and bulleted lists with their own
 numbering, definition lists, tables whose header row is marked to repeat on every page (``w:tblHeader``), table
-captions, links and internal cross-references, and the document's title, description and language. The charts
-are embedded as PNG pictures (drawn from their SVG by ``rsvg-convert``, Debian ``librsvg2-bin``) with alternative
+captions, links and internal cross-references, and the document's title, description and language. The styles
+are pandoc's with table grid lines, bold header rows and US Letter pages (``reference.docx``). The charts are
+embedded as PNG pictures (drawn from their SVG by ``rsvg-convert``, Debian ``librsvg2-bin``) with alternative
 text.
 
 Before the conversion the page loses only what makes no sense in Word (the "skip to main content" link) and its
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 
 PANDOC_HINT = ("install pandoc and rsvg-convert, e.g. 'apt-get install -y pandoc librsvg2-bin' on Debian or "
                "Ubuntu (see the README)")
+REFERENCE_DOCX = Path(__file__).parent / "reference.docx"
+"""The styles pandoc uses: its own, with table grid lines, bold header rows and US Letter pages
+(``scripts/make-reference-docx`` makes it)."""
 _ZIP_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip entry can carry: fixed, so the bytes are too
 _TIMEOUT = 120  # seconds for one document; Athens' plan takes about one
 
@@ -70,6 +74,7 @@ def html_to_docx(page: str, *, pandoc: str = "pandoc", rsvg: str = "rsvg-convert
         try:
             done = subprocess.run(
                 [pandoc, "--from=html", "--to=docx", f"--metadata=lang:{language}", f"--resource-path={folder}",
+                 f"--reference-doc={REFERENCE_DOCX}",
                  "--output", str(target), str(source)],
                 capture_output=True, text=True, timeout=_TIMEOUT, env=env, cwd=folder, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
