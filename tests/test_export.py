@@ -144,6 +144,9 @@ def test_phone_extension_and_type_map_to_hsds() -> None:
     assert hsds.phone_fields(with_extension)["extension"] == 204
     with pytest.raises(ExportError, match="extension '20a' of 740-555-0100 is not a number"):
         hsds.phone_fields(SimpleNamespace(number="740-555-0100", extension="20a"))
+    contact = SimpleNamespace(title="Desk", phone="740-555-0199", extension="12", visibility="public")
+    assert hsds.phone_fields(contact) == {"number": "740-555-0199", "extension": 12, "type": None,
+                                          "description": None}
 
 
 def test_shipped_hsds_schemas_are_the_official_ones() -> None:
@@ -321,6 +324,8 @@ def test_slow_no_export_holds_an_internal_value(project: Path, slug: str, tmp_pa
 
 def test_export_of_a_city_with_errors_writes_nothing(scratch_project, tmp_path: Path) -> None:
     proj = scratch_project("athens")
+    done = run("export", "json", "athens", "--project", str(proj.root), "--out", str(proj.cities_dir), check=False)
+    assert done.returncode == 2 and "inside the project's cities/ folder" in done.stderr
     path = proj.cities_dir / "athens" / "resources.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("category: crisis-line", "category: hotline", 1),
                     encoding="utf-8")

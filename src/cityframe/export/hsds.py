@@ -81,20 +81,32 @@ def record_id(city: str, kind: str, *key: str) -> str:
 # --- the attributes other helpers add: read in one place, with defaults -------------------------------------
 
 
-def phone_fields(phone: Phone | Any) -> dict[str, Any]:
-    """HSDS ``phone`` fields of a cityframe phone: number, extension (a number in HSDS), type, description.
+PHONE_TYPES: dict[str, str] = {}
+"""cityframe phone types whose HSDS name differs (HSDS uses RFC 6350's: text, voice, fax, cell, video, pager,
+textphone); a type not listed here is written as it is."""
 
-    Reads ``extension`` with a default, so a data format without it still exports.
+
+def phone_fields(phone: Phone | Any) -> dict[str, Any]:
+    """HSDS ``phone`` fields of a cityframe phone (or contact): number, extension, type, description.
+
+    The one place that reads a phone: ``extension`` and ``type`` are read with defaults, so a data format without
+    them still exports. Raises ``ExportError`` for an extension that is not digits (HSDS' extension is a number).
     """
-    extension = getattr(phone, "extension", None)
-    if extension is not None and not isinstance(extension, int):
-        text = str(extension).strip()
-        if not text.isdigit():
-            raise ExportError(f"the phone extension {text!r} of {phone.number} is not a number, which HSDS needs",
-                              hint="write the extension as digits only, e.g. extension: 204")
-        extension = int(text)
-    return {"number": phone.number, "extension": extension, "type": getattr(phone, "type", None),
+    kind = getattr(phone, "type", None)
+    return {"number": phone.number if hasattr(phone, "number") else phone.phone,
+            "extension": _extension(getattr(phone, "extension", None), getattr(phone, "number", None) or phone.phone),
+            "type": PHONE_TYPES.get(kind, kind) if kind else None,
             "description": getattr(phone, "description", None)}
+
+
+def _extension(value: object, number: str) -> int | None:
+    if value is None or isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ExportError(f"the phone extension {text!r} of {number} is not a number, which HSDS needs",
+                          hint="write the extension as digits only, e.g. extension: 204")
+    return int(text)
 
 
 # --- the JSON form --------------------------------------------------------------------------------------------
@@ -225,8 +237,9 @@ def _contact(slug: str, owner: str, n: int, contact: Contact, organization_id: s
     contact_id = record_id(slug, "contact", owner, str(n))
     phones = []
     if contact.phone:
+        fields = phone_fields(contact)
         phones.append({"id": record_id(slug, "phone", "contact", owner, str(n)), "contact_id": contact_id,
-                       "number": contact.phone, "extension": getattr(contact, "extension", None)})
+                       "number": fields["number"], "extension": fields["extension"]})
     return {"id": contact_id, "organization_id": organization_id, "title": contact.title,
             "email": contact.email, "phones": phones}
 
