@@ -1,7 +1,8 @@
 """The package's folders are its pipeline: a stage imports only from the stages below it.
 
 data (sources, models, load, project) <- checks (rules, sections, similarity, report) <- render (context, charts,
-markup, templates, html, pdf) <- build and the capabilities above it. ``cityframe.errors`` is below everything.
+markup, templates, html, pdf) <- build and the capabilities above it (export/ ...). ``cityframe.errors`` is below
+everything.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ PACKAGE = Path(cityframe.__file__).parent
 # A stage may not import any of these (at the top of a module or inside a function: both run eventually).
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "cityframe.data": ("cityframe.checks", "cityframe.render", "cityframe.build", "cityframe.cli",
-                       "cityframe.scaffold", "cityframe.schema"),
-    "cityframe.checks": ("cityframe.render", "cityframe.build", "cityframe.cli", "cityframe.scaffold"),
-    "cityframe.render": ("cityframe.build", "cityframe.cli", "cityframe.scaffold"),
+                       "cityframe.scaffold", "cityframe.schema", "cityframe.export"),
+    "cityframe.checks": ("cityframe.render", "cityframe.build", "cityframe.cli", "cityframe.scaffold",
+                         "cityframe.export"),
+    "cityframe.render": ("cityframe.build", "cityframe.cli", "cityframe.scaffold", "cityframe.export"),
     "cityframe.errors": ("cityframe.",),
 }
 

@@ -352,6 +352,124 @@ def build(
             raise typer.Exit(1)
 
 
+export_app = typer.Typer(
+    help="Write a city's framework in formats other tools read: Word, Open Referral HSDS, JSON (public edition).",
+    no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(export_app, name="export")
+
+OutOption = Annotated[
+    Optional[Path],  # noqa: UP045 - typer reads the annotation at run time
+    typer.Option("--out", help="Output folder; files go to OUT/SLUG/ (default: build/).", file_okay=False),
+]
+
+
+def _export_target(proj: Project, slug: str, out: Path | None) -> Path:
+    from .build import output_root
+
+    return output_root(proj, out) / slug
+
+
+def _write_export(proj: Project, folder: Path, files: dict[str, bytes]) -> None:
+    from .build import write_files
+
+    try:
+        written = write_files(folder, dict(sorted(files.items())))
+    except OSError as exc:
+        from .errors import CityframeError
+
+        raise CityframeError(f"could not write {folder}: {exc.strerror or exc} (nothing written)") from None
+    for path in written:
+        _say(f"wrote {proj.relative(path)}")
+
+
+@export_app.command("docx")
+def export_docx(
+    slug: Annotated[str, typer.Argument(help="The city to export.")],
+    out: OutOption = None,
+    project: ProjectOption = None,
+) -> None:
+    """Write the three documents as Word files (.docx) for review with comments and tracked changes.
+
+    Needs pandoc and rsvg-convert (apt-get install -y pandoc librsvg2-bin). Writes OUT/SLUG/prevention-plan.docx,
+    governance-charter.docx and resource-directory.docx, the public edition, with Word's heading styles.
+
+    Example: cityframe export docx athens
+    """
+    with _user_errors():
+        from .data.project import open_project
+        from .export.public import load_valid_city
+        from .export.word import export_docx as to_docx
+
+        proj = open_project(project)
+        proj.city_dir(slug)
+        report = load_valid_city(proj, slug)
+        _write_export(proj, _export_target(proj, slug, out), to_docx(report))
+
+
+@export_app.command("hsds")
+def export_hsds(
+    slug: Annotated[str, typer.Argument(help="The city to export.")],
+    out: OutOption = None,
+    project: ProjectOption = None,
+) -> None:
+    """Write the resource directory as Open Referral HSDS 3.0, validated before it is written.
+
+    Writes OUT/SLUG/hsds/: services.json and organizations.json (HSDS JSON records), and tabular/ (one CSV per
+    table and datapackage.json). Ids are UUIDs derived from the city and the resource id: stable across exports.
+
+    Example: cityframe export hsds athens --out exports
+    """
+    with _user_errors():
+        from .data.project import open_project
+        from .export.hsds import export_city
+        from .export.public import load_valid_city
+
+        proj = open_project(project)
+        proj.city_dir(slug)
+        report = load_valid_city(proj, slug)
+        result = export_city(report.city)
+        _write_export(proj, _export_target(proj, slug, out) / "hsds", result.files())
+        _say(f"{slug}: {len(result.services)} service(s), {len(result.organizations)} organization(s), "
+             "valid HSDS 3.0")
+
+
+@export_app.command("json")
+def export_json(
+    slug: Annotated[Optional[str], typer.Argument(help="The city to export.", show_default=False)] = None,  # noqa: UP045
+    out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--out", help="Write OUT/SLUG/framework.json instead of printing.", file_okay=False)] = None,
+    schema: Annotated[bool, typer.Option("--schema", help="Print the JSON Schema of the export instead.")] = False,
+    project: ProjectOption = None,
+) -> None:
+    """Print the validated framework as one JSON document (public edition), with a format_version.
+
+    Its JSON Schema is docs/framework-export.schema.json (or: cityframe export json --schema).
+
+    Example: cityframe export json athens > athens.json
+    """
+    with _user_errors():
+        from .errors import UsageError
+        from .export.framework import export_json as to_json
+        from .export.framework import json_schema_text
+
+        if schema:
+            sys.stdout.write(json_schema_text())
+            return
+        if slug is None:
+            raise UsageError("name a city", hint="for example: cityframe export json athens")
+        from .data.project import open_project
+        from .export.public import load_valid_city
+
+        proj = open_project(project)
+        proj.city_dir(slug)
+        text = to_json(load_valid_city(proj, slug).city)
+        if out is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        _write_export(proj, _export_target(proj, slug, out), {"framework.json": text.encode("utf-8")})
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
