@@ -128,6 +128,14 @@ def _build_one(project: Project, slug: str, root: Path, *, formats: str, strict:
         for line in missing:
             _say(console, f"  {line}")
         return result
+    notes = report.editor_notes
+    if notes and strict and edition == "public":
+        result.errors = [str(f) for f in notes]
+        words = "note for editors" if len(notes) == 1 else "notes for editors"
+        result.message = (f"{slug}: not built (--strict): {len(notes)} {words} to resolve before publishing "
+                          "(listed above; nothing written)")
+        _say(console, result.message)
+        return result
     result.draft = bool(missing)
 
     folder = root / slug

@@ -38,6 +38,11 @@ Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Score = Annotated[int, Field(ge=1, le=5)]
 Money = Annotated[float, Field(ge=0)]
 
+EditorNotes = Annotated[list[Text], Field(description=(
+    "Notes to the people who maintain the data (what to check, confirm or fix): shown by `check` as warnings and "
+    "in the internal edition, never in the public one. Delete a note once it is resolved."))]
+"""Open notes for the data's editors; what residents should read goes in the record's public fields instead."""
+
 Visibility = Literal["public", "internal"]
 StakeholderKind = Literal[
     "local-government",
@@ -95,6 +100,7 @@ class Source(Model):
     publisher: ShortText | None = None
     date: Date | None = None
     note: ShortText | None = None
+    editor_notes: EditorNotes = []
 
 
 class Evidence(Model):
@@ -106,6 +112,7 @@ class Evidence(Model):
     metric: ShortText | None = None
     value: ShortText | None = None
     caveat: Text | None = None
+    editor_notes: EditorNotes = []
 
 
 class Contact(Model):
@@ -178,6 +185,7 @@ class Objective(Model):
     owner: Id | None = None
     data_source: ShortText | None = None
     frequency: ShortText | None = None
+    editor_notes: EditorNotes = []
 
 
 class Goal(Model):
@@ -245,6 +253,7 @@ class FundingSource(Model):
     status: Literal["secured", "pending", "ended", "proposed"] = "proposed"
     note: Text | None = None
     source: Source | None = None
+    editor_notes: EditorNotes = []
 
 
 class Sustainability(Model):
@@ -311,6 +320,7 @@ class CityFile(Model):
     )
     city: Profile
     plan: Plan = Field(default_factory=Plan)
+    editor_notes: EditorNotes = []
 
 
 # --- governance.yaml ---------------------------------------------------------------------------------
@@ -482,6 +492,7 @@ class GovernanceFile(Model):
     """``governance.yaml``: the steering group's charter."""
 
     steering_group: SteeringGroup = Field(default_factory=SteeringGroup)
+    editor_notes: EditorNotes = []
 
 
 # --- stakeholders.yaml -------------------------------------------------------------------------------
@@ -500,12 +511,14 @@ class Stakeholder(Model):
     contacts: list[Contact] = []
     notes: list[Note] = []
     illustrative: bool = False
+    editor_notes: EditorNotes = []
 
 
 class StakeholdersFile(Model):
     """``stakeholders.yaml``: the actors."""
 
     stakeholders: list[Stakeholder] = []
+    editor_notes: EditorNotes = []
 
 
 # --- risk-landscape.yaml -----------------------------------------------------------------------------
@@ -518,6 +531,7 @@ class Survey(Model):
     respondents: int | None = Field(default=None, ge=0)
     period: Period = Field(default_factory=Period)
     note: Text | None = None
+    editor_notes: EditorNotes = []
 
 
 class Consultation(Model):
@@ -527,6 +541,7 @@ class Consultation(Model):
     date: Date | None = None
     participants: ShortText | None = None
     source: Source | None = None
+    editor_notes: EditorNotes = []
 
 
 class Assessment(Model):
@@ -552,6 +567,7 @@ class Threat(Model):
     drivers: list[Text] = []
     evidence: list[Evidence] = []
     illustrative: bool = False
+    editor_notes: EditorNotes = []
 
 
 class Factor(Model):
@@ -561,6 +577,7 @@ class Factor(Model):
     name: ShortText
     description: Text | None = None
     source: Source | None = None
+    editor_notes: EditorNotes = []
 
 
 class RiskLandscapeFile(Model):
@@ -573,6 +590,7 @@ class RiskLandscapeFile(Model):
     protective_factors: list[Factor] = []
     service_gaps: list[Factor] = []
     community_assets: list[Factor] = []
+    editor_notes: EditorNotes = []
 
 
 # --- interventions.yaml ------------------------------------------------------------------------------
@@ -616,12 +634,14 @@ class Intervention(Model):
     evidence_note: Text | None = None
     status: InterventionStatus = "planned"
     illustrative: bool = False
+    editor_notes: EditorNotes = []
 
 
 class InterventionsFile(Model):
     """``interventions.yaml``: the action plan."""
 
     interventions: list[Intervention] = []
+    editor_notes: EditorNotes = []
 
 
 # --- resources.yaml ----------------------------------------------------------------------------------
@@ -674,6 +694,7 @@ class Resource(Model):
     source: Source | None = None
     external_211hsis_code: ShortText | None = None
     illustrative: bool = False
+    editor_notes: EditorNotes = []
 
 
 class ResourcesFile(Model):
@@ -681,6 +702,7 @@ class ResourcesFile(Model):
 
     include: list[Id] = []
     resources: list[Resource] = []
+    editor_notes: EditorNotes = []
 
 
 CatalogFile = ResourcesFile

@@ -2,7 +2,7 @@
 
 Everything a template may show is copied here out of the pydantic models into plain, read-only views, and
 this is the one place where the edition is applied: in the public edition every contact and note whose
-``visibility`` is ``internal`` is dropped while copying, so no template, built-in or a city's override, can
+``visibility`` is ``internal``, and every note for the data's editors (``editor_notes``), is dropped while copying, so no template, built-in or a city's override, can
 reach an internal value. Placeholders (empty text, ``TODO``, ``TBD``) become ``None`` so that templates test
 one thing. Nothing here reads the clock or iterates a set: the same data gives the same context.
 """
@@ -19,6 +19,7 @@ from markupsafe import Markup
 from pydantic import BaseModel
 
 from .. import __version__
+from ..checks.rules import editor_notes
 from ..checks.sections import Document, SectionStatus, document_status, documents, is_filled
 from ..data.models import Contact, Note
 from . import charts
@@ -151,12 +152,14 @@ def visible(item: Contact | Note, edition: Edition) -> bool:
 def to_view(value: Any, edition: Edition) -> Any:
     """A model value as template data: models become :class:`View`, lists tuples, placeholders ``None``.
 
-    Contacts and notes that the edition may not show are dropped here, wherever they sit in the data.
+    Contacts and notes that the edition may not show are dropped here, wherever they sit in the data; notes for
+    the data's editors (``editor_notes``) reach the internal edition only.
     """
     if isinstance(value, (Contact, Note)) and not visible(value, edition):
         return None
     if isinstance(value, BaseModel):
-        return View(**{name: to_view(getattr(value, name), edition) for name in type(value).model_fields})
+        return View(**{name: () if name == "editor_notes" and edition != "internal"
+                       else to_view(getattr(value, name), edition) for name in type(value).model_fields})
     if isinstance(value, (list, tuple)):
         items = (to_view(v, edition) for v in value)
         return tuple(v for v in items if v is not None)
@@ -524,6 +527,8 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
         "milestones": _milestones(interventions),
         "directory": _directory(city, edition),
         "labels": labels,
+        "editor_notes": tuple(View(where=f"{f.file}:{f.line}", field=f.path, text=f.message)
+                              for f in editor_notes(city)) if edition == "internal" else (),
         "charts": View(
             risk_matrix=charts.risk_matrix(threats),
             stakeholder_map=charts.stakeholder_map(stakeholders, KIND_LABELS, SEAT_LABELS, SEAT_ORDER),
