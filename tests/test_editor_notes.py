@@ -95,7 +95,7 @@ resources:
 
 
 def test_a_note_for_editors_is_a_located_warning_shown_only_in_the_internal_edition(new_city) -> None:
-    project = new_city("millbrook", **{"resources.yaml": NOTED_RESOURCE})
+    project = new_city("millbrook", resources=NOTED_RESOURCE)
     report = assess(project, "millbrook")
     assert report.valid, [str(f) for f in report.errors]
     assert [str(f) for f in report.editor_notes] == [
@@ -111,7 +111,7 @@ def test_a_note_for_editors_is_a_located_warning_shown_only_in_the_internal_edit
 
 
 def test_check_counts_the_notes_and_strict_check_and_strict_build_fail_on_them(new_city, tmp_path: Path) -> None:
-    project = new_city("millbrook", **{"resources.yaml": NOTED_RESOURCE})
+    project = new_city("millbrook", resources=NOTED_RESOURCE)
     args = ["--project", str(project.root)]
     plain = subprocess.run([*CITYFRAME, "check", "millbrook", *args], capture_output=True, text=True, timeout=120)
     assert "  1 note to resolve before publishing (listed above as warnings; --strict fails on them)" in plain.stdout
@@ -140,9 +140,29 @@ resources:
 
 
 def test_a_source_that_is_this_projects_own_file_is_refused(new_city) -> None:
-    project = new_city("millbrook", **{"resources.yaml": OWN_SOURCE})
+    project = new_city("millbrook", resources=OWN_SOURCE)
     report = assess(project, "millbrook")
     assert [str(f) for f in report.errors] == [
         "cities/millbrook/resources.yaml:9:7: resources[0].source: a source must be a public document a reader can "
         "look up, not cityframe's own files (cite the public document the fact comes from (title, publisher, url), "
         "and put remarks for editors under editor_notes:)"]
+
+
+UNSOURCED = """\
+resources:
+  - id: food-bank
+    name: Millbrook Food Bank
+    description: Free groceries for anyone who asks.
+    category: get-support
+    url: https://example.org/food
+    last_verified: 2026-01-05
+"""
+
+
+def test_an_entry_without_a_source_is_shown_as_unverified(new_city) -> None:
+    project = new_city("millbrook", resources=UNSOURCED)
+    report = assess(project, "millbrook")
+    assert report.city is not None
+    directory = page_text(render_city(report.city, report)["resource-directory.html"])
+    assert "Checked Unverified: no published source is cited for these details." in directory
+    assert "Last verified" not in directory

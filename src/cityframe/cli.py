@@ -328,7 +328,8 @@ def build(
     output_format: Annotated[OutputFormat, typer.Option("--format", help="html, pdf or all.")] = OutputFormat.all,
     out: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: build/).",  # noqa: UP045
                                                 file_okay=False)] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Refuse to build incomplete data, or a public edition with open notes for editors.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Refuse to build incomplete data, or a public edition with open notes for editors.")] = False,
     edition: Annotated[Edition, typer.Option("--edition", help="public (default) or internal.")] = Edition.public,
     project: ProjectOption = None,
 ) -> None:

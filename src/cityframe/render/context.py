@@ -2,9 +2,10 @@
 
 Everything a template may show is copied here out of the pydantic models into plain, read-only views, and
 this is the one place where the edition is applied: in the public edition every contact and note whose
-``visibility`` is ``internal``, and every note for the data's editors (``editor_notes``), is dropped while copying, so no template, built-in or a city's override, can
-reach an internal value. Placeholders (empty text, ``TODO``, ``TBD``) become ``None`` so that templates test
-one thing. Nothing here reads the clock or iterates a set: the same data gives the same context.
+``visibility`` is ``internal``, and every note for the data's editors (``editor_notes``), is dropped while
+copying, so no template, built-in or a city's override, can reach an internal value. Placeholders (empty text,
+``TODO``, ``TBD``) become ``None`` so that templates test one thing. Nothing here reads the clock or iterates a
+set: the same data gives the same context.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from markupsafe import Markup
 from pydantic import BaseModel
 
 from .. import __version__
-from ..checks.rules import editor_notes
+from ..checks.rules import EDITOR_NOTE, editor_notes
 from ..checks.sections import Document, SectionStatus, document_status, documents, is_filled
 from ..data.models import Contact, Note
 from . import charts
@@ -527,7 +528,8 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
         "milestones": _milestones(interventions),
         "directory": _directory(city, edition),
         "labels": labels,
-        "editor_notes": tuple(View(where=f"{f.file}:{f.line}", field=f.path, text=f.message)
+        "editor_notes": tuple(View(where=f"{f.file}:{f.line}", field=f.path,
+                                   text=f.message.removeprefix(f"{EDITOR_NOTE}: "))
                               for f in editor_notes(city)) if edition == "internal" else (),
         "charts": View(
             risk_matrix=charts.risk_matrix(threats),
