@@ -24,6 +24,7 @@ from ..checks.rules import EDITOR_NOTE, editor_notes
 from ..checks.sections import Document, SectionStatus, document_status, documents, is_filled
 from ..data.models import Contact, Note
 from . import charts
+from .templates import with_article
 
 if TYPE_CHECKING:
     from ..checks.report import CityReport
@@ -311,7 +312,7 @@ def _status(city: City, report: CityReport, docs: Sequence[View]) -> View:
     body = plan.adoption.body if is_filled(plan.adoption.body) else None
     reasons = []
     if not_adopted:
-        reasons.append(f"Draft: not yet adopted{' by ' + body if body else ''}.")
+        reasons.append(f"Draft: not yet adopted{' by ' + with_article(body) if body else ''}.")
     if incomplete:
         reasons.append(f"Incomplete: {missing_sections} of {total_sections} required sections are not yet filled "
                        "in; do not rely on this text as final.")
@@ -421,9 +422,33 @@ def _tier_text(tiers: Sequence[str]) -> str | None:
     return text[0].upper() + text[1:]
 
 
+RESOURCE_ID_IN_TEXT = re.compile(r"(?<![\w/#.@-])[a-z0-9]+(?:-[a-z0-9]+)+(?![\w/@-]|\.\w)")
+"""A hyphenated id standing alone in text ("see fbi-tips"), not part of a web address, path or email address."""
+RESOURCE_TEXT_FIELDS = ("description", "status_note", "eligibility")
+
+
+def _markdown_text(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]()<>])", r"\\\1", text)
+
+
+def _name_resource_ids(entry: View, names: Mapping[str, str]) -> View:
+    """Resource ids written in a directory entry's text ("see fbi-tips") read as that resource's name, in quotes.
+
+    Residents do not know the data's ids. Every other word is left exactly as written.
+    """
+    def name(match: re.Match[str]) -> str:
+        ident = match.group(0)
+        return f"\u201c{_markdown_text(names[ident])}\u201d" if ident in names else ident
+
+    fields = {f: RESOURCE_ID_IN_TEXT.sub(name, getattr(entry, f)) for f in RESOURCE_TEXT_FIELDS if getattr(entry, f)}
+    return entry.replace(**fields) if fields else entry
+
+
 def _directory(city: City, edition: Edition) -> View:
     local_ids = {r.id for r in city.resources.resources}
     entries = [_resource(r, edition, r.id in local_ids) for r in city.all_resources() if r.status != "defunct"]
+    names = {r.id: r.name for r in city.all_resources()}
+    entries = [_name_resource_ids(e, names) for e in entries]
     defunct = sum(1 for r in city.all_resources() if r.status == "defunct")
     by_section: dict[str, tuple[View, ...]] = {}
     for category, slug in CATEGORY_SECTIONS.items():
