@@ -277,6 +277,25 @@ def _sources(city: City) -> Iterator[Finding]:
                                    "(title, publisher, url), and put remarks for editors under editor_notes:")
 
 
+def _ratings(city: City) -> Iterator[Finding]:
+    """A threat is rated (likelihood and impact) or not yet rated (neither): half a rating places it nowhere."""
+    for i, threat in enumerate(city.risk.threats):
+        if (threat.likelihood is None) != (threat.impact is None):
+            given, missing = ("likelihood", "impact") if threat.impact is None else ("impact", "likelihood")
+            yield city.finding("risk-landscape.yaml", ("threats", i, given),
+                               f"the threat '{threat.id}' has a {given} but no {missing}",
+                               hint=f"add {missing}: (1-5), or leave out both while the threat is not yet rated")
+
+
+def _accessibility_contact(city: City) -> Iterator[Finding]:
+    """People asking for an accessible format need a way to ask: a web page alone is not one for everyone."""
+    contact = city.profile.plan.language_access.contact
+    if contact is not None and not contact.phone and not contact.email:
+        yield city.finding("city.yaml", ("plan", "language_access", "contact"),
+                           "the accessibility contact has no phone or email: people asking for another language or "
+                           "an accessible format need a way to ask", hint="add phone: or email: to the contact")
+
+
 LOGO_TYPES = (".svg", ".png", ".jpg", ".jpeg")
 
 
@@ -304,6 +323,7 @@ def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
     _references(city, index)
     findings = [*index.findings, *_chair(city), *_dates(city), *_coverage(city),
                 *_resources(city, today or dt.date.today()), *_logo(city), *_sources(city),
+                *_ratings(city), *_accessibility_contact(city),
                 *editor_notes(city)]
     findings.sort(key=lambda f: (f.severity != "error", f.file, f.line, f.col))
     if len(findings) > MAX_FINDINGS:

@@ -64,7 +64,8 @@ LANGUAGE_CODES = {
 }
 
 KIND_LABELS = {
-    "local-government": "Local government", "law-enforcement": "Law enforcement", "education": "Education",
+    "local-government": "Local government", "state-government": "State government",
+    "law-enforcement": "Law enforcement", "education": "Education",
     "health": "Health", "faith": "Faith", "civil-society": "Civil society", "youth": "Youth",
     "business": "Business", "media": "Media", "academic": "Academic", "other": "Other",
 }
@@ -94,6 +95,14 @@ THREAT_CATEGORY_LABELS = {
 FUNDING_STATUS_LABELS = {"secured": "Secured", "pending": "Pending", "ended": "Ended", "proposed": "Proposed"}
 RESOURCE_STATUS_LABELS = {"active": "Active", "inactive": "Inactive", "defunct": "No longer operating",
                           "temporarily-closed": "Temporarily closed"}
+LEVEL_LABELS = {"city": "City", "county": "County", "state": "State", "federal": "Federal",
+                "national-nonprofit": "National non-profit"}
+GOVERNMENT_FORMS = {
+    "council-manager": {"label": "Council-manager", "legislature": "City Council", "executive": "City Manager"},
+    "mayor-council": {"label": "Mayor-council", "legislature": "City Council", "executive": "Mayor"},
+    "commission": {"label": "Commission", "legislature": "City Commission", "executive": "City Commission"},
+}
+"""Who adopts (the legislature) and who leads the administration, by form of government."""
 SCOPE_LABELS = {"national": "National", "state": "State", "county": "County", "city": "Local"}
 PHONE_TYPE_LABELS = {"voice": "Call", "text": "Text", "fax": "Fax", "cell": "Mobile", "video": "Video call",
                      "pager": "Pager", "textphone": "TTY"}
@@ -302,14 +311,28 @@ def _document_view(doc: Document, statuses: list[SectionStatus], edition: Editio
                 completeness=round(100 * filled / len(sections)) if sections else 100)
 
 
-def _status(city: City, report: CityReport, docs: Sequence[View]) -> View:
+def adopting_body(city: City, document_id: str | None = None) -> str | None:
+    """Who adopts a document: the charter's body for the charter, the plan's for the rest.
+
+    Without one, the legislature of the city's form of government. One answer, so the banner and C16 agree.
+    """
+    charter = city.governance.steering_group.adoption.body
+    plan = city.profile.plan.adoption.body
+    body = charter if document_id == "governance-charter" and is_filled(charter) else plan
+    if is_filled(body):
+        return body
+    form = city.profile.city.government
+    return GOVERNMENT_FORMS[form]["legislature"] if form else None
+
+
+def _status(city: City, report: CityReport, docs: Sequence[View], document_id: str | None = None) -> View:
     """Whether, and why, the documents are a draft: incomplete data and a plan not adopted are told apart."""
     plan = city.profile.plan
     incomplete = not report.complete
     not_adopted = plan.status != "adopted"
     missing_sections = sum(d.total - d.filled for d in docs)
     total_sections = sum(d.total for d in docs)
-    body = plan.adoption.body if is_filled(plan.adoption.body) else None
+    body = adopting_body(city, document_id)
     reasons = []
     if not_adopted:
         reasons.append(f"Draft: not yet adopted{' by ' + with_article(body) if body else ''}.")
@@ -344,12 +367,22 @@ def _edition(edition: Edition) -> View:
 # --- the parts of the context ----------------------------------------------------------------------------
 
 
+def illustrative(value: bool | tuple[str, ...]) -> dict[str, Any]:
+    """``illustrative`` (the whole record is an example) and ``proposed`` (its parts that are), for templates."""
+    if isinstance(value, tuple):
+        return {"illustrative": False, "proposed": value}
+    return {"illustrative": bool(value), "proposed": ()}
+
+
 def _stakeholders(city: City, edition: Edition) -> tuple[View, ...]:
     views = []
     for stakeholder in city.stakeholders.stakeholders:
         view = to_view(stakeholder, edition)
+        level = LEVEL_LABELS[stakeholder.level] if stakeholder.level else None
         views.append(view.replace(kind_label=KIND_LABELS[stakeholder.kind], seat_label=SEAT_LABELS[stakeholder.seat],
-                                  seated=stakeholder.seat in ("chair", "vice-chair", "member", "advisor")))
+                                  level_label=level, seated=stakeholder.seat in ("chair", "vice-chair", "member",
+                                                                                  "advisor"),
+                                  **illustrative(stakeholder.illustrative)))
     return tuple(views)
 
 
@@ -368,14 +401,16 @@ def _objectives(city: City, edition: Edition, labels: Labels) -> tuple[View, ...
 def _threats(city: City, edition: Edition) -> tuple[View, ...]:
     views = []
     for n, threat in enumerate(city.risk.threats, 1):
-        score = threat.likelihood * threat.impact
+        rated = threat.likelihood is not None and threat.impact is not None
+        score = threat.likelihood * threat.impact if rated else None  # type: ignore[operator]
         evidence = tuple(
             to_view(e, edition).replace(caveat=e.caveat if is_filled(e.caveat) else DEFAULT_UNDERCOUNT_CAVEAT,
                                         default_caveat=not is_filled(e.caveat))
             for e in threat.evidence)
         views.append(to_view(threat, edition).replace(
-            number=f"T{n}", score=score, level=charts.risk_level(score), evidence=evidence,
-            category_label=THREAT_CATEGORY_LABELS[threat.category], trend_label=TREND_LABELS[threat.trend]))
+            number=f"T{n}", score=score, rated=rated, level=charts.risk_level(score) if score else None,
+            evidence=evidence, category_label=THREAT_CATEGORY_LABELS[threat.category],
+            trend_label=TREND_LABELS[threat.trend], **illustrative(threat.illustrative)))
     return tuple(views)
 
 
@@ -385,7 +420,7 @@ def _interventions(city: City, edition: Edition, labels: Mapping[str, Labels]) -
         view = to_view(intervention, edition)
         milestones = tuple(sorted(view.milestones, key=lambda m: m.date))
         views.append(view.replace(
-            number=f"A{n}", milestones=milestones,
+            number=f"A{n}", milestones=milestones, **illustrative(intervention.illustrative),
             tier_label=TIER_LABELS[intervention.tier], status_label=STATUS_LABELS[intervention.status],
             evidence_label=EVIDENCE_LABELS[intervention.evidence_level],
             lead_name=labels["stakeholder"][intervention.lead] if intervention.lead else None,
@@ -480,15 +515,32 @@ def _labels(city: City, goals: Sequence[View]) -> dict[str, Labels]:
     return labels
 
 
-def _stakeholder_grid(stakeholders: Sequence[View]) -> tuple[View, ...]:
-    """Kind (rows, in the data format's order) x seat (columns): the names, for the stakeholder map's table."""
-    rows = []
+def map_rows(stakeholders: Sequence[View]) -> dict[str, str]:
+    """The stakeholder map's rows, key -> label: each kind, split by the levels its stakeholders give.
+
+    "Local government (city)", "Local government (county)": in the data format's order of kinds and levels.
+    """
+    rows: dict[str, str] = {}
     for kind, label in KIND_LABELS.items():
-        members = [s for s in stakeholders if s.kind == kind]
-        if members:
-            cells = tuple(View(seat=seat, names=tuple(s.name for s in members if s.seat == seat))
-                          for seat in SEAT_ORDER)
-            rows.append(View(kind=kind, label=label, cells=cells))
+        for level in (None, *LEVEL_LABELS):
+            if any(s.kind == kind and s.level == level for s in stakeholders):
+                named = level and LEVEL_LABELS[level].lower() not in label.lower()  # not "State government (state)"
+                rows[row_key(kind, level)] = f"{label} ({LEVEL_LABELS[level].lower()})" if named else label
+    return rows
+
+
+def row_key(kind: str, level: str | None) -> str:
+    """The stakeholder map row of a kind at a level."""
+    return f"{kind}/{level}" if level else kind
+
+
+def _stakeholder_grid(stakeholders: Sequence[View]) -> tuple[View, ...]:
+    """Kind and level (rows, in the data format's order) x seat (columns): the names, for the map's table."""
+    rows = []
+    for key, label in map_rows(stakeholders).items():
+        members = [s for s in stakeholders if row_key(s.kind, s.level) == key]
+        cells = tuple(View(seat=seat, names=tuple(s.name for s in members if s.seat == seat)) for seat in SEAT_ORDER)
+        rows.append(View(kind=key, label=label, cells=cells))
     return tuple(rows)
 
 
@@ -507,6 +559,7 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
     profile = city.profile
     statuses = _statuses(city, report)
     docs = tuple(_document_view(doc, statuses[doc.id], edition, pdf) for doc in documents())
+    docs = tuple(d.replace(status=_status(city, report, docs, d.id)) for d in docs)
     plan = to_view(profile.plan, edition)
     goals_for_labels = tuple(View(id=g.id, number=n, title=g.title) for n, g in enumerate(profile.plan.goals, 1))
     labels = _labels(city, goals_for_labels)
@@ -533,6 +586,9 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
         "theme": theme,
         "edition": _edition(edition),
         "status": _status(city, report, docs),
+        "government": View(id=profile.city.government, adopted_by=adopting_body(city),
+                           source=to_view(profile.city.government_source, edition),
+                           **GOVERNMENT_FORMS[profile.city.government]) if profile.city.government else None,
         "documents": docs,
         "pages": View(index=page_name("index", edition), **{d.id.replace("-", "_"): d.href for d in docs}),
         "illustrative": profile.illustrative if is_filled(profile.illustrative) else None,
@@ -546,7 +602,8 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
         "stakeholder_grid": _stakeholder_grid(stakeholders),
         "seat_labels": tuple(View(id=seat, label=SEAT_LABELS[seat]) for seat in SEAT_ORDER),
         "chair": chair,
-        "risk": to_view(city.risk, edition).replace(threats=threats),
+        "risk": to_view(city.risk, edition).replace(threats=threats, rated=tuple(t for t in threats if t.rated),
+                                                    unrated=tuple(t for t in threats if not t.rated)),
         "interventions": interventions,
         "interventions_by_tier": by_tier,
         "tiers_covered": tuple(t.id for t in by_tier if any(i.status != "dropped" for i in t.interventions)),
@@ -557,7 +614,9 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
                                    text=f.message.removeprefix(f"{EDITOR_NOTE}: "))
                               for f in editor_notes(city)) if edition == "internal" else (),
         "charts": View(
-            risk_matrix=charts.risk_matrix(threats),
-            stakeholder_map=charts.stakeholder_map(stakeholders, KIND_LABELS, SEAT_LABELS, SEAT_ORDER),
+            risk_matrix=charts.risk_matrix(tuple(t for t in threats if t.rated)),
+            stakeholder_map=charts.stakeholder_map(
+                tuple(s.replace(kind=row_key(s.kind, s.level)) for s in stakeholders), map_rows(stakeholders),
+                SEAT_LABELS, SEAT_ORDER),
             timeline=charts.intervention_timeline(by_tier)),
     }
