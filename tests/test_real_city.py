@@ -95,7 +95,7 @@ def test_a_rating_out_of_range_says_the_allowed_range_and_half_a_rating_is_refus
         del data["risk-landscape.yaml"]["threats"][1]["impact"]
 
     errors = errors_of(tmp_path, change)
-    assert any("threats[0].likelihood: 7 is not an allowed rating: the allowed range is 1-5 (1 lowest, 5 highest)"
+    assert any("threats[0].likelihood: '7' is not an allowed rating: the allowed range is 1-5 (1 lowest, 5 highest)"
                in e for e in errors), errors
     data: dict[str, Any] = copy.deepcopy(SCRATCH)
     del data["risk-landscape.yaml"]["threats"][1]["impact"]

@@ -39,7 +39,7 @@ def _rating(value: int) -> int:
     """A rating outside 1-5 says the allowed range, not only a bound."""
     if not 1 <= value <= 5:
         raise PydanticCustomError(
-            "rating_range", "{value} is not an allowed rating: the allowed range is 1-5 (1 lowest, 5 highest)",
+            "rating_range", "'{value}' is not an allowed rating: the allowed range is 1-5 (1 lowest, 5 highest)",
             {"value": value})
     return value
 
