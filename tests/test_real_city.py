@@ -125,6 +125,15 @@ def test_the_stakeholder_map_keeps_a_state_office_apart_from_a_city_library(tmp_
     assert "Office of the Attorney General State government · State" in pages["resource-directory.html"]
 
 
+def test_a_resource_says_the_level_of_the_organization_that_runs_it(tmp_path: Path) -> None:
+    def change(data: dict[str, Any]) -> None:
+        local = data["resources.yaml"]["resources"][0]
+        local.update(geographic_scope="national", level="federal", provider="U.S. Department of Justice")
+
+    directory = scratch(tmp_path, change)["resource-directory.html"]
+    assert "Millbrook report-an-incident service National · Federal · U.S. Department of Justice" in directory
+
+
 # --- form of government ------------------------------------------------------------------------------------
 
 

@@ -443,6 +443,7 @@ def _resource(resource: Any, edition: Edition, local: bool) -> View:
     view = to_view(resource, edition)
     phones = tuple(p.replace(href=_phone_href(p.number), type_label=PHONE_TYPE_LABELS[p.type]) for p in view.phones)
     return view.replace(phones=phones, local=local, scope_label=SCOPE_LABELS[resource.geographic_scope],
+                        level_label=LEVEL_LABELS[resource.level] if resource.level else None,
                         status_label=RESOURCE_STATUS_LABELS[resource.status],
                         tier_labels=tuple(TIER_LABELS[t] for t in resource.prevention_tier),
                         tier_text=_tier_text(resource.prevention_tier))
