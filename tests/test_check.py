@@ -108,7 +108,8 @@ def test_type_errors_in_plain_words(new_city):
     report = assess(new_city(risk_landscape=risk), "testville")
     found = messages(report)
     assert "cities/testville/risk-landscape.yaml:5:17: threats[0].likelihood: 'often' is not a whole number" in found
-    assert "cities/testville/risk-landscape.yaml:14:13: threats[1].impact: '9' is too large: it must be at most 5" \
+    assert ("cities/testville/risk-landscape.yaml:14:13: threats[1].impact: '9' is not an allowed rating: the "
+            "allowed range is 1-5 (1 lowest, 5 highest)") \
         in found
 
 

@@ -2,8 +2,9 @@
 
 Every pilot city that passes ``check`` without errors (``cities/*``, whatever is there when the tests run) and
 the test city ``tests/bad_inputs/_valid-city`` are built in both editions. Every field value of every contact and
-note whose visibility is internal (notes are internal unless they say otherwise) is then searched for in every
-output file: HTML (entities decoded), PDF (text, metadata and link targets, via pypdf), and any other text file.
+note whose visibility is internal (notes are internal unless they say otherwise), and every note for editors
+(``editor_notes``), is then searched for in every output file: HTML (entities decoded), PDF (text, metadata and
+link targets, via pypdf), and any other text file.
 SLOW: two full builds per city.
 """
 
@@ -59,8 +60,8 @@ def _walk(value: object, path: str, internal: bool) -> Iterator[tuple[str, str, 
     if isinstance(value, BaseModel):
         hidden = internal or (isinstance(value, (Contact, Note)) and value.visibility == "internal")
         for name in type(value).model_fields:
-            if name != "visibility":
-                yield from _walk(getattr(value, name), f"{path}.{name}", hidden)
+            if name != "visibility":  # notes for editors are internal wherever they are
+                yield from _walk(getattr(value, name), f"{path}.{name}", hidden or name == "editor_notes")
     elif isinstance(value, (list, tuple)):
         for n, item in enumerate(value):
             yield from _walk(item, f"{path}[{n}]", internal)

@@ -53,7 +53,9 @@ def test_city_is_valid_and_complete(root: Path, slug: str) -> None:
 @pytest.mark.parametrize(("root", "slug"), CITIES)
 def test_city_has_no_warnings_on_the_day_it_was_verified(root: Path, slug: str) -> None:
     report = assess(open_project(root), slug, today=CHECKED_ON)
-    assert report.warnings == [], "\n".join(map(str, report.warnings))
+    # Open notes for editors are warnings by design (tests/test_editor_notes.py); nothing else may warn.
+    others = [f for f in report.warnings if f not in report.editor_notes]
+    assert others == [], "\n".join(map(str, others))
 
 
 @pytest.mark.parametrize(("root", "slug"), CITIES)
@@ -187,7 +189,7 @@ def test_catalog_explains_every_entry_that_is_not_plainly_active(catalog) -> Non
         if resource.status != "active":
             assert resource.status_note, resource.id
     assert catalog["dhs-cp3"].status == "inactive"
-    assert "17 July 2025" in (catalog["lifeline-988"].status_note or "")
+    assert "July 17, 2025" in (catalog["lifeline-988"].status_note or "")
     assert not catalog["life-after-hate"].phones, "Life After Hate's phone number is unverified"
 
 

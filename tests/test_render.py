@@ -454,7 +454,7 @@ def test_rendering_is_deterministic(scratch: Project, scratch_pages: dict[str, s
 def test_a_complete_plan_in_draft_status_says_not_adopted(scratch_pages: dict[str, str]) -> None:
     plan = scratch_pages["prevention-plan.html"]
     assert "Draft – not adopted" in plan
-    assert "Draft: not yet adopted by City Council." in plan
+    assert "Draft: not yet adopted by the City Council." in plan
     assert "Incomplete" not in plan
 
 

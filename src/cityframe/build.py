@@ -164,10 +164,17 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
         _say(console, result.message)
         return result
     missing = _missing_sections(report)
-    if missing and strict:
-        result.errors = missing
-        result.message = (f"{slug}: not built (--strict): {len(missing)} required section(s) are missing "
-                          "(nothing written)")
+    # Notes for editors never reach a public document, but a strict build of one also says they are still open.
+    notes = report.editor_notes if edition == "public" else []
+    if strict and (missing or notes):
+        result.errors = missing + [str(f) for f in notes]
+        reasons = []
+        if missing:
+            reasons.append(f"{len(missing)} required section(s) are missing")
+        if notes:
+            reasons.append(f"{len(notes)} {'note' if len(notes) == 1 else 'notes'} for editors to resolve before "
+                           "publishing (listed above)")
+        result.message = f"{slug}: not built (--strict): {'; '.join(reasons)} (nothing written)"
         _say(console, result.message)
         for line in missing:
             _say(console, f"  {line}")

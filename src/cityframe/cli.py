@@ -181,6 +181,10 @@ def _print_report(report: CityReport) -> None:
     # Before the data validates, the city's name is unknown and the slug stands in for it: say it once.
     city = report.slug if report.name == report.slug else f"{report.name} ({report.slug})"
     _say(f"{city}: {errors} error(s), {warnings} warning(s)", bold=True)
+    if report.editor_notes:
+        notes = len(report.editor_notes)
+        _say(f"  {notes} {'note' if notes == 1 else 'notes'} to resolve before publishing (listed above as warnings; "
+             "--strict fails on them)")
     if not report.documents:
         _say("  fix the errors above to see which sections are filled in")
         return
@@ -324,7 +328,8 @@ def build(
     output_format: Annotated[OutputFormat, typer.Option("--format", help="html, pdf or all.")] = OutputFormat.all,
     out: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: build/).",  # noqa: UP045
                                                 file_okay=False)] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Refuse to build incomplete data.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Refuse to build incomplete data, or a public edition with open notes for editors.")] = False,
     edition: Annotated[Edition, typer.Option("--edition", help="public (default) or internal.")] = Edition.public,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="PDF processes (default: every CPU).",  # noqa: UP045
                                                 show_default=False)] = None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ..data.load import City, load_city
 from ..data.project import Project
 from ..errors import DataError, Finding
-from .rules import check_city
+from .rules import EDITOR_NOTE, check_city
 from .sections import Document, SectionStatus, document_status, documents
 
 JSON_FORMAT_VERSION = 1
@@ -51,6 +51,11 @@ class CityReport:
     warnings: list[Finding] = field(default_factory=list)
     documents: list[DocumentReport] = field(default_factory=list)
     city: City | None = None
+
+    @property
+    def editor_notes(self) -> list[Finding]:
+        """The warnings that are open notes for the data's editors: to resolve before publishing."""
+        return [f for f in self.warnings if EDITOR_NOTE in f.message]
 
     @property
     def valid(self) -> bool:

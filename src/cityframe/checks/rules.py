@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from ..data.load import City
+from ..data.models import Source
 from ..data.sources import PathKey
 from ..errors import Finding, did_you_mean
 
@@ -215,6 +219,83 @@ def _resources(city: City, today: dt.date) -> Iterator[Finding]:
                                .rstrip(": "), severity="warning", hint="consider removing it from include:")
 
 
+EDITOR_NOTE = "note for editors"
+"""The words that start every finding about an open editor note: ``check`` counts them by it."""
+
+CITY_FILES = ("city.yaml", "governance.yaml", "stakeholders.yaml", "risk-landscape.yaml", "interventions.yaml",
+              "resources.yaml")
+OWN_FILES = re.compile(r"\bcityframe\b|\bdomain brief\b", re.IGNORECASE)
+"""How a source that is this project's own file gives itself away: no reader can look it up."""
+
+
+def _file_models(city: City) -> Iterator[tuple[str, BaseModel]]:
+    yield from zip(CITY_FILES, (city.profile, city.governance, city.stakeholders, city.risk, city.interventions,
+                                city.resources), strict=True)
+
+
+def _walk(value: object, path: PathKey) -> Iterator[tuple[PathKey, object]]:
+    """(path, value) for every model and string inside ``value``, depth first, in the data's order."""
+    yield path, value
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _walk(getattr(value, name), (*path, name))
+    elif isinstance(value, (list, tuple)):
+        for n, item in enumerate(value):
+            yield from _walk(item, (*path, n))
+
+
+def editor_notes(city: City) -> list[Finding]:
+    """A warning for every open note to the data's editors, the city's own and those of included catalog entries.
+
+    Notes never reach a public document; they are listed here so that someone resolves them before publishing.
+    """
+    findings = []
+    for file, model in _file_models(city):
+        for path, value in _walk(model, ()):
+            if len(path) >= 2 and path[-2] == "editor_notes" and isinstance(value, str):
+                findings.append(city.finding(file, path, f"{EDITOR_NOTE}: {value}", severity="warning",
+                                             hint="resolve it, then delete the note"))
+    for resource in city.included_resources():
+        i = city.resources.include.index(resource.id)
+        for note in resource.editor_notes:
+            findings.append(city.finding(
+                "resources.yaml", ("include", i), f"the national entry '{resource.id}' has a {EDITOR_NOTE}: {note}",
+                severity="warning", hint="check the entry yourself before publishing the directory"))
+    return findings
+
+
+def _sources(city: City) -> Iterator[Finding]:
+    """A source is a public document a reader can look up, never this project's own files."""
+    for file, model in _file_models(city):
+        for path, value in _walk(model, ()):
+            if not isinstance(value, Source):
+                continue
+            words = " ".join(filter(None, (value.title, value.publisher, value.url, value.note)))
+            if OWN_FILES.search(words):
+                yield city.finding(file, path, "a source must be a public document a reader can look up, not "
+                                   "cityframe's own files", hint="cite the public document the fact comes from "
+                                   "(title, publisher, url), and put remarks for editors under editor_notes:")
+
+
+def _ratings(city: City) -> Iterator[Finding]:
+    """A threat is rated (likelihood and impact) or not yet rated (neither): half a rating places it nowhere."""
+    for i, threat in enumerate(city.risk.threats):
+        if (threat.likelihood is None) != (threat.impact is None):
+            given, missing = ("likelihood", "impact") if threat.impact is None else ("impact", "likelihood")
+            yield city.finding("risk-landscape.yaml", ("threats", i, given),
+                               f"the threat '{threat.id}' has a {given} but no {missing}",
+                               hint=f"add {missing}: (1-5), or leave out both while the threat is not yet rated")
+
+
+def _accessibility_contact(city: City) -> Iterator[Finding]:
+    """People asking for an accessible format need a way to ask: a web page alone is not one for everyone."""
+    contact = city.profile.plan.language_access.contact
+    if contact is not None and not contact.phone and not contact.email:
+        yield city.finding("city.yaml", ("plan", "language_access", "contact"),
+                           "the accessibility contact has no phone or email: people asking for another language or "
+                           "an accessible format need a way to ask", hint="add phone: or email: to the contact")
+
+
 LOGO_TYPES = (".svg", ".png", ".jpg", ".jpeg")
 
 
@@ -241,7 +322,9 @@ def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
     index = _Index(city)
     _references(city, index)
     findings = [*index.findings, *_chair(city), *_dates(city), *_coverage(city),
-                *_resources(city, today or dt.date.today()), *_logo(city)]
+                *_resources(city, today or dt.date.today()), *_logo(city), *_sources(city),
+                *_ratings(city), *_accessibility_contact(city),
+                *editor_notes(city)]
     findings.sort(key=lambda f: (f.severity != "error", f.file, f.line, f.col))
     if len(findings) > MAX_FINDINGS:
         more = len(findings) - MAX_FINDINGS

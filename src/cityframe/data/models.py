@@ -7,9 +7,9 @@ checked here, while "is this section filled in?" is decided by the required-sect
 
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 
@@ -35,12 +35,59 @@ Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", 
 StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
-Score = Annotated[int, Field(ge=1, le=5)]
+def _rating(value: int) -> int:
+    """A rating outside 1-5 says the allowed range, not only a bound."""
+    if not 1 <= value <= 5:
+        raise PydanticCustomError(
+            "rating_range", "'{value}' is not an allowed rating: the allowed range is 1-5 (1 lowest, 5 highest)",
+            {"value": value})
+    return value
+
+
+Score = Annotated[int, AfterValidator(_rating), WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 5})]
+"""A likelihood or impact rating, 1 (lowest) to 5 (highest)."""
+
+
+def illustrative_parts(*parts: str) -> Any:
+    """``illustrative:``: ``true`` when the whole record is an example, or a list of its parts that are proposed.
+
+    A real police department can hold a proposed seat (``illustrative: [seat]``); a cited threat can carry a
+    proposed rating (``illustrative: [rating]``). The badge is then shown on that part only.
+    """
+    allowed = ", ".join(parts)
+
+    def check(value: object) -> object:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list) and value and all(isinstance(v, str) and v in parts for v in value):
+            return tuple(dict.fromkeys(value))
+        wrong = next((v for v in value if v not in parts), value) if isinstance(value, list) and value else value
+        raise PydanticCustomError(
+            "illustrative_parts", "'{wrong}' is not a part that can be proposed here: write true (the whole record "
+            "is an example), false, or a list of the proposed parts (allowed: {allowed})",
+            {"wrong": wrong, "allowed": allowed})
+
+    schema = {"anyOf": [{"type": "boolean"}, {"type": "array", "items": {"enum": list(parts)}, "minItems": 1}]}
+    return Annotated[bool | tuple[str, ...], BeforeValidator(check), WithJsonSchema(schema)]
+
+
+OrgLevel = Literal["city", "county", "state", "federal", "national-nonprofit"]
+"""The level an organization works at: the stakeholder map keeps a state office apart from a city library."""
+GovernmentForm = Literal["council-manager", "mayor-council", "commission"]
+"""The city's form of government: who chairs, adopts and signs follows from it."""
 Money = Annotated[float, Field(ge=0)]
+
+EditorNotes = Annotated[list[Text], Field(description=(
+    "Notes to the people who maintain the data (what to check, confirm or fix): shown by `check` as warnings and "
+    "in the internal edition, never in the public one. Delete a note once it is resolved."))]
+"""Open notes for the data's editors; what residents should read goes in the record's public fields instead."""
 
 Visibility = Literal["public", "internal"]
 StakeholderKind = Literal[
     "local-government",
+    "state-government",
     "law-enforcement",
     "education",
     "health",
@@ -95,6 +142,7 @@ class Source(Model):
     publisher: ShortText | None = None
     date: Date | None = None
     note: ShortText | None = None
+    editor_notes: EditorNotes = []
 
 
 class Evidence(Model):
@@ -106,6 +154,7 @@ class Evidence(Model):
     metric: ShortText | None = None
     value: ShortText | None = None
     caveat: Text | None = None
+    editor_notes: EditorNotes = []
 
 
 class Contact(Model):
@@ -156,6 +205,8 @@ class Profile(Model):
     logo: ShortText | None = None
     accent_color: Color | None = None
     website: Url | None = None
+    government: GovernmentForm | None = None
+    government_source: Source | None = None
 
 
 class Adoption(Model):
@@ -178,6 +229,8 @@ class Objective(Model):
     owner: Id | None = None
     data_source: ShortText | None = None
     frequency: ShortText | None = None
+    illustrative: bool = False
+    editor_notes: EditorNotes = []
 
 
 class Goal(Model):
@@ -245,6 +298,7 @@ class FundingSource(Model):
     status: Literal["secured", "pending", "ended", "proposed"] = "proposed"
     note: Text | None = None
     source: Source | None = None
+    editor_notes: EditorNotes = []
 
 
 class Sustainability(Model):
@@ -311,6 +365,7 @@ class CityFile(Model):
     )
     city: Profile
     plan: Plan = Field(default_factory=Plan)
+    editor_notes: EditorNotes = []
 
 
 # --- governance.yaml ---------------------------------------------------------------------------------
@@ -383,6 +438,7 @@ class WorkingGroup(Model):
     purpose: Text | None = None
     lead: Id | None = None
     members: list[Id] = []
+    illustrative: bool = False
 
 
 class InformationSharing(Model):
@@ -458,6 +514,7 @@ class SteeringGroup(Model):
 
     name: ShortText | None = None
     short_name: ShortText | None = None
+    illustrative: bool = False
     authority: Authority = Field(default_factory=Authority)
     purpose: Text | None = None
     scope: GroupScope = Field(default_factory=GroupScope)
@@ -482,6 +539,7 @@ class GovernanceFile(Model):
     """``governance.yaml``: the steering group's charter."""
 
     steering_group: SteeringGroup = Field(default_factory=SteeringGroup)
+    editor_notes: EditorNotes = []
 
 
 # --- stakeholders.yaml -------------------------------------------------------------------------------
@@ -493,19 +551,23 @@ class Stakeholder(Model):
     id: Id
     name: ShortText
     kind: StakeholderKind
+    level: OrgLevel | None = None
     sector: ShortText | None = None
     seat: Seat = "none"
     contributes: list[Text] = []
     description: Text | None = None
     contacts: list[Contact] = []
     notes: list[Note] = []
-    illustrative: bool = False
+    sources: list[Source] = []
+    illustrative: illustrative_parts("seat") = False
+    editor_notes: EditorNotes = []
 
 
 class StakeholdersFile(Model):
     """``stakeholders.yaml``: the actors."""
 
     stakeholders: list[Stakeholder] = []
+    editor_notes: EditorNotes = []
 
 
 # --- risk-landscape.yaml -----------------------------------------------------------------------------
@@ -518,6 +580,7 @@ class Survey(Model):
     respondents: int | None = Field(default=None, ge=0)
     period: Period = Field(default_factory=Period)
     note: Text | None = None
+    editor_notes: EditorNotes = []
 
 
 class Consultation(Model):
@@ -527,6 +590,7 @@ class Consultation(Model):
     date: Date | None = None
     participants: ShortText | None = None
     source: Source | None = None
+    editor_notes: EditorNotes = []
 
 
 class Assessment(Model):
@@ -545,13 +609,14 @@ class Threat(Model):
     name: ShortText
     category: ThreatCategory
     description: Text | None = None
-    likelihood: Score
-    impact: Score
+    likelihood: Score | None = Field(default=None, description="1-5; leave out with impact: not yet rated.")
+    impact: Score | None = Field(default=None, description="1-5; leave out with likelihood: not yet rated.")
     trend: Trend = "unknown"
     affected_groups: list[ShortText] = []
     drivers: list[Text] = []
     evidence: list[Evidence] = []
-    illustrative: bool = False
+    illustrative: illustrative_parts("rating") = False
+    editor_notes: EditorNotes = []
 
 
 class Factor(Model):
@@ -561,6 +626,8 @@ class Factor(Model):
     name: ShortText
     description: Text | None = None
     source: Source | None = None
+    sources: list[Source] = Field(default=[], description="Further sources, when one is not enough.")
+    editor_notes: EditorNotes = []
 
 
 class RiskLandscapeFile(Model):
@@ -573,6 +640,7 @@ class RiskLandscapeFile(Model):
     protective_factors: list[Factor] = []
     service_gaps: list[Factor] = []
     community_assets: list[Factor] = []
+    editor_notes: EditorNotes = []
 
 
 # --- interventions.yaml ------------------------------------------------------------------------------
@@ -615,13 +683,15 @@ class Intervention(Model):
     evidence_level: EvidenceLevel = "unrated"
     evidence_note: Text | None = None
     status: InterventionStatus = "planned"
-    illustrative: bool = False
+    illustrative: illustrative_parts("budget") = False
+    editor_notes: EditorNotes = []
 
 
 class InterventionsFile(Model):
     """``interventions.yaml``: the action plan."""
 
     interventions: list[Intervention] = []
+    editor_notes: EditorNotes = []
 
 
 # --- resources.yaml ----------------------------------------------------------------------------------
@@ -666,6 +736,7 @@ class Resource(Model):
     address: Address | None = None
     location_type: Literal["physical", "virtual", "postal"] = "virtual"
     geographic_scope: GeographicScope = "city"
+    level: OrgLevel | None = Field(default=None, description="The level of the organization that runs it.")
     states: list[StateCode] = Field(default=[], description="For state resources in the national catalog.")
     is_crisis_line: bool = False
     status: ResourceStatus = "active"
@@ -674,6 +745,7 @@ class Resource(Model):
     source: Source | None = None
     external_211hsis_code: ShortText | None = None
     illustrative: bool = False
+    editor_notes: EditorNotes = []
 
 
 class ResourcesFile(Model):
@@ -681,6 +753,7 @@ class ResourcesFile(Model):
 
     include: list[Id] = []
     resources: list[Resource] = []
+    editor_notes: EditorNotes = []
 
 
 CatalogFile = ResourcesFile

@@ -208,7 +208,9 @@ def stakeholder_map(stakeholders: Sequence[Any], kind_labels: Mapping[str, str],
     kinds = [k for k in kind_labels if any(s.kind == k for s in stakeholders)]
     counts = {(k, seat): sum(1 for s in stakeholders if s.kind == k and s.seat == seat)
               for k in kinds for seat in seat_order}
-    left, col_w, head, row_h = 132, 60, 40, 34
+    # The label column grows with the longest row label ("Law enforcement (federal)"), within reason.
+    widest = max((text_width(kind_labels[k], 11.5) for k in kinds), default=0.0)
+    left, col_w, head, row_h = max(132, min(230, round(widest) + 26)), 60, 40, 34
     width, height = left + col_w * len(seat_order) + 8, head + row_h * max(len(kinds), 1) + 8
     body = []
     for c, seat in enumerate(seat_order):
@@ -239,7 +241,7 @@ def stakeholder_map(stakeholders: Sequence[Any], kind_labels: Mapping[str, str],
         parts.append(f"{kind_labels[kind]}: {', '.join(held)}.")
     desc = (f"{len(stakeholders)} stakeholders by kind (rows) and steering-group seat (columns); "
             f"{seated} hold a seat. " + " ".join(parts))
-    return _svg(ident, width, height, "Stakeholder map: kind of organisation by steering-group seat", desc.strip(),
+    return _svg(ident, width, height, "Stakeholder map: kind of organization by steering-group seat", desc.strip(),
                 body)
 
 

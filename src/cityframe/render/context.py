@@ -2,9 +2,10 @@
 
 Everything a template may show is copied here out of the pydantic models into plain, read-only views, and
 this is the one place where the edition is applied: in the public edition every contact and note whose
-``visibility`` is ``internal`` is dropped while copying, so no template, built-in or a city's override, can
-reach an internal value. Placeholders (empty text, ``TODO``, ``TBD``) become ``None`` so that templates test
-one thing. Nothing here reads the clock or iterates a set: the same data gives the same context.
+``visibility`` is ``internal``, and every note for the data's editors (``editor_notes``), is dropped while
+copying, so no template, built-in or a city's override, can reach an internal value. Placeholders (empty text,
+``TODO``, ``TBD``) become ``None`` so that templates test one thing. Nothing here reads the clock or iterates a
+set: the same data gives the same context.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from markupsafe import Markup
 from pydantic import BaseModel
 
 from .. import __version__
+from ..checks.rules import EDITOR_NOTE, editor_notes
 from ..checks.sections import Document, SectionStatus, document_status, documents, is_filled
 from ..data.models import Contact, Note
 from . import charts
+from .templates import with_article
 
 if TYPE_CHECKING:
     from ..checks.report import CityReport
@@ -61,7 +64,8 @@ LANGUAGE_CODES = {
 }
 
 KIND_LABELS = {
-    "local-government": "Local government", "law-enforcement": "Law enforcement", "education": "Education",
+    "local-government": "Local government", "state-government": "State government",
+    "law-enforcement": "Law enforcement", "education": "Education",
     "health": "Health", "faith": "Faith", "civil-society": "Civil society", "youth": "Youth",
     "business": "Business", "media": "Media", "academic": "Academic", "other": "Other",
 }
@@ -91,6 +95,14 @@ THREAT_CATEGORY_LABELS = {
 FUNDING_STATUS_LABELS = {"secured": "Secured", "pending": "Pending", "ended": "Ended", "proposed": "Proposed"}
 RESOURCE_STATUS_LABELS = {"active": "Active", "inactive": "Inactive", "defunct": "No longer operating",
                           "temporarily-closed": "Temporarily closed"}
+LEVEL_LABELS = {"city": "City", "county": "County", "state": "State", "federal": "Federal",
+                "national-nonprofit": "National non-profit"}
+GOVERNMENT_FORMS = {
+    "council-manager": {"label": "Council-manager", "legislature": "City Council", "executive": "City Manager"},
+    "mayor-council": {"label": "Mayor-council", "legislature": "City Council", "executive": "Mayor"},
+    "commission": {"label": "Commission", "legislature": "City Commission", "executive": "City Commission"},
+}
+"""Who adopts (the legislature) and who leads the administration, by form of government."""
 SCOPE_LABELS = {"national": "National", "state": "State", "county": "County", "city": "Local"}
 PHONE_TYPE_LABELS = {"voice": "Call", "text": "Text", "fax": "Fax", "cell": "Mobile", "video": "Video call",
                      "pager": "Pager", "textphone": "TTY"}
@@ -151,12 +163,14 @@ def visible(item: Contact | Note, edition: Edition) -> bool:
 def to_view(value: Any, edition: Edition) -> Any:
     """A model value as template data: models become :class:`View`, lists tuples, placeholders ``None``.
 
-    Contacts and notes that the edition may not show are dropped here, wherever they sit in the data.
+    Contacts and notes that the edition may not show are dropped here, wherever they sit in the data; notes for
+    the data's editors (``editor_notes``) reach the internal edition only.
     """
     if isinstance(value, (Contact, Note)) and not visible(value, edition):
         return None
     if isinstance(value, BaseModel):
-        return View(**{name: to_view(getattr(value, name), edition) for name in type(value).model_fields})
+        return View(**{name: () if name == "editor_notes" and edition != "internal"
+                       else to_view(getattr(value, name), edition) for name in type(value).model_fields})
     if isinstance(value, (list, tuple)):
         items = (to_view(v, edition) for v in value)
         return tuple(v for v in items if v is not None)
@@ -297,17 +311,31 @@ def _document_view(doc: Document, statuses: list[SectionStatus], edition: Editio
                 completeness=round(100 * filled / len(sections)) if sections else 100)
 
 
-def _status(city: City, report: CityReport, docs: Sequence[View]) -> View:
+def adopting_body(city: City, document_id: str | None = None) -> str | None:
+    """Who adopts a document: the charter's body for the charter, the plan's for the rest.
+
+    Without one, the legislature of the city's form of government. One answer, so the banner and C16 agree.
+    """
+    charter = city.governance.steering_group.adoption.body
+    plan = city.profile.plan.adoption.body
+    body = charter if document_id == "governance-charter" and is_filled(charter) else plan
+    if is_filled(body):
+        return body
+    form = city.profile.city.government
+    return GOVERNMENT_FORMS[form]["legislature"] if form else None
+
+
+def _status(city: City, report: CityReport, docs: Sequence[View], document_id: str | None = None) -> View:
     """Whether, and why, the documents are a draft: incomplete data and a plan not adopted are told apart."""
     plan = city.profile.plan
     incomplete = not report.complete
     not_adopted = plan.status != "adopted"
     missing_sections = sum(d.total - d.filled for d in docs)
     total_sections = sum(d.total for d in docs)
-    body = plan.adoption.body if is_filled(plan.adoption.body) else None
+    body = adopting_body(city, document_id)
     reasons = []
     if not_adopted:
-        reasons.append(f"Draft: not yet adopted{' by ' + body if body else ''}.")
+        reasons.append(f"Draft: not yet adopted{' by ' + with_article(body) if body else ''}.")
     if incomplete:
         reasons.append(f"Incomplete: {missing_sections} of {total_sections} required sections are not yet filled "
                        "in; do not rely on this text as final.")
@@ -339,12 +367,22 @@ def _edition(edition: Edition) -> View:
 # --- the parts of the context ----------------------------------------------------------------------------
 
 
+def illustrative(value: bool | tuple[str, ...]) -> dict[str, Any]:
+    """``illustrative`` (the whole record is an example) and ``proposed`` (its parts that are), for templates."""
+    if isinstance(value, tuple):
+        return {"illustrative": False, "proposed": value}
+    return {"illustrative": bool(value), "proposed": ()}
+
+
 def _stakeholders(city: City, edition: Edition) -> tuple[View, ...]:
     views = []
     for stakeholder in city.stakeholders.stakeholders:
         view = to_view(stakeholder, edition)
+        level = LEVEL_LABELS[stakeholder.level] if stakeholder.level else None
         views.append(view.replace(kind_label=KIND_LABELS[stakeholder.kind], seat_label=SEAT_LABELS[stakeholder.seat],
-                                  seated=stakeholder.seat in ("chair", "vice-chair", "member", "advisor")))
+                                  level_label=level, seated=stakeholder.seat in ("chair", "vice-chair", "member",
+                                                                                  "advisor"),
+                                  **illustrative(stakeholder.illustrative)))
     return tuple(views)
 
 
@@ -363,14 +401,16 @@ def _objectives(city: City, edition: Edition, labels: Labels) -> tuple[View, ...
 def _threats(city: City, edition: Edition) -> tuple[View, ...]:
     views = []
     for n, threat in enumerate(city.risk.threats, 1):
-        score = threat.likelihood * threat.impact
+        rated = threat.likelihood is not None and threat.impact is not None
+        score = threat.likelihood * threat.impact if rated else None  # type: ignore[operator]
         evidence = tuple(
             to_view(e, edition).replace(caveat=e.caveat if is_filled(e.caveat) else DEFAULT_UNDERCOUNT_CAVEAT,
                                         default_caveat=not is_filled(e.caveat))
             for e in threat.evidence)
         views.append(to_view(threat, edition).replace(
-            number=f"T{n}", score=score, level=charts.risk_level(score), evidence=evidence,
-            category_label=THREAT_CATEGORY_LABELS[threat.category], trend_label=TREND_LABELS[threat.trend]))
+            number=f"T{n}", score=score, rated=rated, level=charts.risk_level(score) if score else None,
+            evidence=evidence, category_label=THREAT_CATEGORY_LABELS[threat.category],
+            trend_label=TREND_LABELS[threat.trend], **illustrative(threat.illustrative)))
     return tuple(views)
 
 
@@ -380,7 +420,7 @@ def _interventions(city: City, edition: Edition, labels: Mapping[str, Labels]) -
         view = to_view(intervention, edition)
         milestones = tuple(sorted(view.milestones, key=lambda m: m.date))
         views.append(view.replace(
-            number=f"A{n}", milestones=milestones,
+            number=f"A{n}", milestones=milestones, **illustrative(intervention.illustrative),
             tier_label=TIER_LABELS[intervention.tier], status_label=STATUS_LABELS[intervention.status],
             evidence_label=EVIDENCE_LABELS[intervention.evidence_level],
             lead_name=labels["stakeholder"][intervention.lead] if intervention.lead else None,
@@ -403,6 +443,7 @@ def _resource(resource: Any, edition: Edition, local: bool) -> View:
     view = to_view(resource, edition)
     phones = tuple(p.replace(href=_phone_href(p.number), type_label=PHONE_TYPE_LABELS[p.type]) for p in view.phones)
     return view.replace(phones=phones, local=local, scope_label=SCOPE_LABELS[resource.geographic_scope],
+                        level_label=LEVEL_LABELS[resource.level] if resource.level else None,
                         status_label=RESOURCE_STATUS_LABELS[resource.status],
                         tier_labels=tuple(TIER_LABELS[t] for t in resource.prevention_tier),
                         tier_text=_tier_text(resource.prevention_tier))
@@ -417,9 +458,33 @@ def _tier_text(tiers: Sequence[str]) -> str | None:
     return text[0].upper() + text[1:]
 
 
+RESOURCE_ID_IN_TEXT = re.compile(r"(?<![\w/#.@-])[a-z0-9]+(?:-[a-z0-9]+)+(?![\w/@-]|\.\w)")
+"""A hyphenated id standing alone in text ("see fbi-tips"), not part of a web address, path or email address."""
+RESOURCE_TEXT_FIELDS = ("description", "status_note", "eligibility")
+
+
+def _markdown_text(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]()<>])", r"\\\1", text)
+
+
+def _name_resource_ids(entry: View, names: Mapping[str, str]) -> View:
+    """Resource ids written in a directory entry's text ("see fbi-tips") read as that resource's name, in quotes.
+
+    Residents do not know the data's ids. Every other word is left exactly as written.
+    """
+    def name(match: re.Match[str]) -> str:
+        ident = match.group(0)
+        return f"\u201c{_markdown_text(names[ident])}\u201d" if ident in names else ident
+
+    fields = {f: RESOURCE_ID_IN_TEXT.sub(name, getattr(entry, f)) for f in RESOURCE_TEXT_FIELDS if getattr(entry, f)}
+    return entry.replace(**fields) if fields else entry
+
+
 def _directory(city: City, edition: Edition) -> View:
     local_ids = {r.id for r in city.resources.resources}
     entries = [_resource(r, edition, r.id in local_ids) for r in city.all_resources() if r.status != "defunct"]
+    names = {r.id: r.name for r in city.all_resources()}
+    entries = [_name_resource_ids(e, names) for e in entries]
     defunct = sum(1 for r in city.all_resources() if r.status == "defunct")
     by_section: dict[str, tuple[View, ...]] = {}
     for category, slug in CATEGORY_SECTIONS.items():
@@ -451,15 +516,32 @@ def _labels(city: City, goals: Sequence[View]) -> dict[str, Labels]:
     return labels
 
 
-def _stakeholder_grid(stakeholders: Sequence[View]) -> tuple[View, ...]:
-    """Kind (rows, in the data format's order) x seat (columns): the names, for the stakeholder map's table."""
-    rows = []
+def map_rows(stakeholders: Sequence[View]) -> dict[str, str]:
+    """The stakeholder map's rows, key -> label: each kind, split by the levels its stakeholders give.
+
+    "Local government (city)", "Local government (county)": in the data format's order of kinds and levels.
+    """
+    rows: dict[str, str] = {}
     for kind, label in KIND_LABELS.items():
-        members = [s for s in stakeholders if s.kind == kind]
-        if members:
-            cells = tuple(View(seat=seat, names=tuple(s.name for s in members if s.seat == seat))
-                          for seat in SEAT_ORDER)
-            rows.append(View(kind=kind, label=label, cells=cells))
+        for level in (None, *LEVEL_LABELS):
+            if any(s.kind == kind and s.level == level for s in stakeholders):
+                named = level and LEVEL_LABELS[level].lower() not in label.lower()  # not "State government (state)"
+                rows[row_key(kind, level)] = f"{label} ({LEVEL_LABELS[level].lower()})" if named else label
+    return rows
+
+
+def row_key(kind: str, level: str | None) -> str:
+    """The stakeholder map row of a kind at a level."""
+    return f"{kind}/{level}" if level else kind
+
+
+def _stakeholder_grid(stakeholders: Sequence[View]) -> tuple[View, ...]:
+    """Kind and level (rows, in the data format's order) x seat (columns): the names, for the map's table."""
+    rows = []
+    for key, label in map_rows(stakeholders).items():
+        members = [s for s in stakeholders if row_key(s.kind, s.level) == key]
+        cells = tuple(View(seat=seat, names=tuple(s.name for s in members if s.seat == seat)) for seat in SEAT_ORDER)
+        rows.append(View(kind=key, label=label, cells=cells))
     return tuple(rows)
 
 
@@ -478,6 +560,7 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
     profile = city.profile
     statuses = _statuses(city, report)
     docs = tuple(_document_view(doc, statuses[doc.id], edition, pdf) for doc in documents())
+    docs = tuple(d.replace(status=_status(city, report, docs, d.id)) for d in docs)
     plan = to_view(profile.plan, edition)
     goals_for_labels = tuple(View(id=g.id, number=n, title=g.title) for n, g in enumerate(profile.plan.goals, 1))
     labels = _labels(city, goals_for_labels)
@@ -504,6 +587,9 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
         "theme": theme,
         "edition": _edition(edition),
         "status": _status(city, report, docs),
+        "government": View(id=profile.city.government, adopted_by=adopting_body(city),
+                           source=to_view(profile.city.government_source, edition),
+                           **GOVERNMENT_FORMS[profile.city.government]) if profile.city.government else None,
         "documents": docs,
         "pages": View(index=page_name("index", edition), **{d.id.replace("-", "_"): d.href for d in docs}),
         "illustrative": profile.illustrative if is_filled(profile.illustrative) else None,
@@ -517,15 +603,21 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
         "stakeholder_grid": _stakeholder_grid(stakeholders),
         "seat_labels": tuple(View(id=seat, label=SEAT_LABELS[seat]) for seat in SEAT_ORDER),
         "chair": chair,
-        "risk": to_view(city.risk, edition).replace(threats=threats),
+        "risk": to_view(city.risk, edition).replace(threats=threats, rated=tuple(t for t in threats if t.rated),
+                                                    unrated=tuple(t for t in threats if not t.rated)),
         "interventions": interventions,
         "interventions_by_tier": by_tier,
         "tiers_covered": tuple(t.id for t in by_tier if any(i.status != "dropped" for i in t.interventions)),
         "milestones": _milestones(interventions),
         "directory": _directory(city, edition),
         "labels": labels,
+        "editor_notes": tuple(View(where=f"{f.file}:{f.line}", field=f.path,
+                                   text=f.message.removeprefix(f"{EDITOR_NOTE}: "))
+                              for f in editor_notes(city)) if edition == "internal" else (),
         "charts": View(
-            risk_matrix=charts.risk_matrix(threats),
-            stakeholder_map=charts.stakeholder_map(stakeholders, KIND_LABELS, SEAT_LABELS, SEAT_ORDER),
+            risk_matrix=charts.risk_matrix(tuple(t for t in threats if t.rated)),
+            stakeholder_map=charts.stakeholder_map(
+                tuple(s.replace(kind=row_key(s.kind, s.level)) for s in stakeholders), map_rows(stakeholders),
+                SEAT_LABELS, SEAT_ORDER),
             timeline=charts.intervention_timeline(by_tier)),
     }

@@ -91,11 +91,37 @@ def format_number(value: int | float | None) -> str:
 
 
 def join_words(values: Any, last: str = "and") -> str:
-    """``a, b and c``."""
+    """``a, b and c``; ``a; b; and c`` when an item holds a comma or the joining word, which would blur the items.
+
+    "Black students and families and Students of color" reads as three groups or two; with semicolons it is two.
+    """
     items = [str(v) for v in values if v]
     if len(items) <= 1:
         return "".join(items)
+    if any("," in item or f" {last} " in f" {item} " or ";" in item for item in items):
+        return f"{'; '.join(items[:-1])}; {last} {items[-1]}"
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+ARTICLE_FREE = ("the ", "a ", "an ")
+
+
+def with_article(name: Any) -> str:
+    """``the Office of the Mayor``: a body named after "by" or "to" reads with its article, unless it has one."""
+    text = str(name or "").strip()
+    if not text or text.lower().startswith(ARTICLE_FREE):
+        return text
+    return f"the {text}"
+
+
+def aside(value: Any) -> str:
+    """`` (value)``, or ``, value`` when the value holds brackets itself: never "(resolution (proposed))"."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    if any(mark in text for mark in "()[]"):
+        return f", {text}"
+    return f" ({text})"
 
 
 def make_environment(city: City | None = None) -> SandboxedEnvironment:
@@ -126,6 +152,8 @@ def make_environment(city: City | None = None) -> SandboxedEnvironment:
         safe_url=safe_url,
         readable_url=readable_url,
         join_words=join_words,
+        with_article=with_article,
+        aside=aside,
     )
 
     def inline_asset(name: str) -> Markup:
