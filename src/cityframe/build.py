@@ -26,6 +26,7 @@ from .checks.sections import documents
 from .data.project import Project, builtin_templates_dir
 from .errors import CityframeError, UsageError
 from .render.context import output_name
+from .render.pdf import PRINTED_AS_BOXES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -107,6 +108,7 @@ def _say(console: Console | None, text: str) -> None:
 
 def _build_one(project: Project, slug: str, root: Path, *, formats: str, strict: bool, edition: str,
                console: Console | None, renderer: _PdfRenderer) -> BuildResult:
+    from .checks.fonts import is_font_finding
     from .checks.report import assess
 
     report = assess(project, slug)
@@ -120,10 +122,13 @@ def _build_one(project: Project, slug: str, root: Path, *, formats: str, strict:
         _say(console, result.message)
         return result
     missing = _missing_sections(report)
-    if missing and strict:
-        result.errors = missing
-        result.message = (f"{slug}: not built (--strict): {len(missing)} required section(s) are missing "
-                          "(nothing written)")
+    boxes = [str(f) for f in report.warnings if is_font_finding(f)] if formats in ("all", "pdf") else []
+    if strict and (missing or boxes):
+        reasons = [f"{len(missing)} required section(s) are missing"] if missing else []
+        if boxes:  # the findings themselves were printed above, with their file and line
+            reasons.append(f"{len(boxes)} text(s) have characters no font covers (they would print as boxes)")
+        result.errors = missing + boxes
+        result.message = f"{slug}: not built (--strict): {'; '.join(reasons)} (nothing written)"
         _say(console, result.message)
         for line in missing:
             _say(console, f"  {line}")
@@ -137,6 +142,12 @@ def _build_one(project: Project, slug: str, root: Path, *, formats: str, strict:
     except CityframeError as exc:  # e.g. a city's template override that does not render
         result.errors = [str(exc)]
         result.message = f"{slug}: not built: {exc} (nothing written)"
+        _say(console, result.message)
+        return result
+
+    if strict and (boxes := [w for w in result.warnings if PRINTED_AS_BOXES in w]):
+        result.errors = boxes
+        result.message = f"{slug}: not built (--strict): a PDF has characters no installed font has (nothing written)"
         _say(console, result.message)
         return result
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..data.load import City
 from ..data.sources import PathKey
 from ..errors import Finding, did_you_mean
+from .fonts import font_findings
 
 STALE_AFTER_DAYS = 365
 
@@ -241,7 +242,7 @@ def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
     index = _Index(city)
     _references(city, index)
     findings = [*index.findings, *_chair(city), *_dates(city), *_coverage(city),
-                *_resources(city, today or dt.date.today()), *_logo(city)]
+                *_resources(city, today or dt.date.today()), *_logo(city), *font_findings(city)]
     findings.sort(key=lambda f: (f.severity != "error", f.file, f.line, f.col))
     if len(findings) > MAX_FINDINGS:
         more = len(findings) - MAX_FINDINGS
