@@ -13,7 +13,6 @@ import pytest
 
 from cityframe.checks import fonts
 from cityframe.checks.report import assess
-
 from conftest import CITYFRAME, REPO, require_executable, require_tool
 
 CHINESE = "Chinese Students and Scholars Association (中国学生学者联合会)"

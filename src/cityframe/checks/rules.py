@@ -10,6 +10,7 @@ from ..data.load import City
 from ..data.sources import PathKey
 from ..errors import Finding, did_you_mean
 from .fonts import font_findings
+from .markdown import markdown_findings
 
 STALE_AFTER_DAYS = 365
 
@@ -242,7 +243,8 @@ def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
     index = _Index(city)
     _references(city, index)
     findings = [*index.findings, *_chair(city), *_dates(city), *_coverage(city),
-                *_resources(city, today or dt.date.today()), *_logo(city), *font_findings(city)]
+                *_resources(city, today or dt.date.today()), *_logo(city), *font_findings(city),
+                *markdown_findings(city)]
     findings.sort(key=lambda f: (f.severity != "error", f.file, f.line, f.col))
     if len(findings) > MAX_FINDINGS:
         more = len(findings) - MAX_FINDINGS
