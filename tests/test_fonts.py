@@ -53,12 +53,18 @@ def test_characters_without_a_font_are_named_by_file_line_and_field(new_city) ->
         "Unicode 9; docs/fonts.md says how to add one)"]
 
 
+def test_one_character_reads_in_the_singular(new_city) -> None:
+    report = assess(_stakeholder(new_city, "Kagyu Center ཀ"), "testville")
+    [found] = [str(f) for f in report.warnings if fonts.is_font_finding(f)]
+    assert "stakeholders[1].name: 1 character (Tibetan) has no font: it would print as a box (ཀ U+0F40)" in found
+
+
 def test_covered_scripts_give_no_warning(new_city) -> None:
     report = assess(_stakeholder(new_city, f"{CHINESE} {ARABIC} {VIETNAMESE}"), "testville")
     assert not [f for f in report.warnings if fonts.is_font_finding(f)]
 
 
-def test_one_character_reads_in_the_singular() -> None:
+def test_emoji_newer_than_the_emoji_font_are_named() -> None:
     assert fonts.script("\U0001fae8") == "emoji"  # shaking face, Unicode 15: newer than the emoji font
     assert fonts.uncovered("Hello \U0001fae8") == ["\U0001fae8"]
 

@@ -90,21 +90,22 @@ def uncovered(text: str) -> list[str]:
     return list(missing)
 
 
-def _strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
+def text_values(value: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, str]]:
+    """Every string in a file's data, with its path: ``(("stakeholders", 2, "name"), "Athens City Council")``."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _strings(item, (*path, key))
+            yield from text_values(item, (*path, key))
     elif isinstance(value, list):
         for n, item in enumerate(value):
-            yield from _strings(item, (*path, n))
+            yield from text_values(item, (*path, n))
 
 
 def font_findings(city: City) -> Iterator[Finding]:
     """A warning for each text in the city's files with characters that no configured font covers."""
     for file, source in city.sources.items():
-        for path, text in _strings(source.data, ()):
+        for path, text in text_values(source.data):
             missing = uncovered(text)
             if not missing:
                 continue

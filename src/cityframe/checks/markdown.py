@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
-
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
 from ..data.load import City
-from ..data.markdown import mailto_parts, parser
 from ..data.sources import PathKey, format_path, split_lines
 from ..errors import Finding
+from .fonts import text_values
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 VAGUE_LINK_TEXTS = frozenset({
     "here", "click here", "click", "this link", "link", "more", "read more", "learn more", "this", "this page",
@@ -27,17 +28,6 @@ VAGUE_LINK_TEXTS = frozenset({
 """Link texts that name no destination (after lowercasing and dropping punctuation at either end)."""
 _ITEM = re.compile(r"^(?P<indent> *)(?P<marker>\d{1,9}[.)]|[-*+])(?P<gap> +|$)")
 _MARKDOWN_HINT = re.compile(r"\n *(?:\d{1,9}[.)]|[-*+]) |\]\(|mailto:", re.IGNORECASE)
-
-
-def _strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, (*path, key))
-    elif isinstance(value, list):
-        for n, item in enumerate(value):
-            yield from _strings(item, (*path, n))
 
 
 def _split_lists(text: str, tokens: list[Token]) -> Iterator[tuple[int, str]]:
@@ -105,11 +95,15 @@ def _line_in_file(city: City, file: str, path: PathKey, offset: int | None, need
 
 def markdown_findings(city: City) -> Iterator[Finding]:
     """Warnings for Markdown that would render otherwise than written, or links a reader cannot use."""
-    md = parser()
+    md = None  # markdown-it is imported only for a city whose texts have lists, links or mailto:
     for file, source in city.sources.items():
-        for path, text in _strings(source.data, ()):
+        for path, text in text_values(source.data):
             if not _MARKDOWN_HINT.search(text):
                 continue
+            if md is None:
+                from ..data.markdown import mailto_parts, parser
+
+                md = parser(linkify=False)  # bare addresses make no list and no written link
             tokens = md.parse(text)
             lines = text.split("\n")
             found: list[tuple[int | None, str, str, str]] = [

@@ -30,10 +30,14 @@ copies of, a message the reader did not ask for."""
 
 
 @functools.cache
-def parser() -> MarkdownIt:
-    """The one parser for text fields: the documented rules only, refused addresses left as literal text."""
-    md = MarkdownIt("zero", {"html": False, "linkify": True, "typographer": False, "breaks": False})
-    md.enable([*BLOCK_RULES, *INLINE_RULES, *CORE_RULES])
+def parser(linkify: bool = True) -> MarkdownIt:
+    """The one parser for text fields: the documented rules only, refused addresses left as literal text.
+
+    ``linkify=False`` gives the same lists and written links without finding bare addresses, for ``check``:
+    linkify-it compiles large regular expressions on first use, which ``check`` does not need.
+    """
+    md = MarkdownIt("zero", {"html": False, "linkify": linkify, "typographer": False, "breaks": False})
+    md.enable([*BLOCK_RULES, *INLINE_RULES, *(CORE_RULES if linkify else [])])
     # A link whose address is refused stays literal text ("[text](javascript:...)"), never an <a> without href.
     md.validateLink = lambda url: safe_url(url) is not None  # type: ignore[method-assign]
     # markdown-it decodes %-escapes in an autolink's text; a decoded U+202E would turn the visible text around.
