@@ -37,6 +37,7 @@ from .checks.sections import documents
 from .data.project import Project, builtin_templates_dir
 from .errors import CityframeError, UsageError
 from .render.context import output_name
+from .render.pdf import PRINTED_AS_BOXES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -147,10 +148,12 @@ class _Prepared:
     jobs: dict[str, _PdfJob]
     keys: dict[str, str]
     reused: list[str]
+    strict: bool
 
 
 def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: bool, edition: str,
              console: Console | None, renderer: _PdfRenderer, force: bool) -> BuildResult | _Prepared:
+    from .checks.fonts import is_font_finding
     from .checks.report import assess
 
     report = assess(project, slug)
@@ -166,14 +169,17 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
     missing = _missing_sections(report)
     # Notes for editors never reach a public document, but a strict build of one also says they are still open.
     notes = report.editor_notes if edition == "public" else []
-    if strict and (missing or notes):
-        result.errors = missing + [str(f) for f in notes]
+    boxes = [str(f) for f in report.warnings if is_font_finding(f)] if formats in ("all", "pdf") else []
+    if strict and (missing or notes or boxes):
+        result.errors = missing + [str(f) for f in notes] + boxes
         reasons = []
         if missing:
             reasons.append(f"{len(missing)} required section(s) are missing")
         if notes:
             reasons.append(f"{len(notes)} {'note' if len(notes) == 1 else 'notes'} for editors to resolve before "
                            "publishing (listed above)")
+        if boxes:  # the findings themselves were printed above, with their file and line
+            reasons.append(f"{len(boxes)} text(s) have characters no font covers (they would print as boxes)")
         result.message = f"{slug}: not built (--strict): {'; '.join(reasons)} (nothing written)"
         _say(console, result.message)
         for line in missing:
@@ -186,6 +192,15 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
     inputs = _inputs_digest(project, report, state, formats=formats, edition=edition)
     expected = _expected_outputs(formats, edition)
     if not force and up_to_date(state, folder, expected, inputs):
+        for name in expected:  # what rendering these outputs said, said again
+            for warning in state.warnings(name):
+                result.warnings.append(f"{name}: {warning}")
+                _say(console, f"warning: {name}: {warning}")
+        if strict and (boxes := [w for w in result.warnings if PRINTED_AS_BOXES in w]):
+            result.errors = boxes
+            result.message = f"{slug}: not built (--strict): a PDF has characters no installed font has"
+            _say(console, result.message)
+            return result
         result.ok = True
         result.up_to_date = expected
         result.outputs = [folder / name for name in expected]
@@ -203,18 +218,20 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
         result.message = f"{slug}: not built: {exc} (nothing written)"
         _say(console, result.message)
         return result
-    return _Prepared(result, folder, edition, missing, inputs, state, files, assets, jobs, keys, reused)
+    return _Prepared(result, folder, edition, missing, inputs, state, files, assets, jobs, keys, reused, strict)
 
 
 def _write(project: Project, city: _Prepared, *, console: Console | None) -> BuildResult:
     """Collect a prepared city's PDFs and write whatever changed, atomically, then the build record."""
     result, folder, slug = city.result, city.folder, city.result.slug
     files = dict(city.files)
+    pdf_warnings = {name: city.state.warnings(name) for name in city.reused}  # said again when reused
     try:
         for name, job in city.jobs.items():
-            pdf, warnings = job.result()
+            pdf, pdf_warnings[name] = job.result()
             files[name] = pdf
-            for warning in warnings:
+        for name in sorted(pdf_warnings):
+            for warning in pdf_warnings[name]:
                 result.warnings.append(f"{name}: {warning}")
                 _say(console, f"warning: {name}: {warning}")
     except CityframeError as exc:
@@ -223,13 +240,19 @@ def _write(project: Project, city: _Prepared, *, console: Console | None) -> Bui
         _say(console, result.message)
         return result
     state = city.state
+    if city.strict and (boxes := [w for w in result.warnings if PRINTED_AS_BOXES in w]):
+        result.errors = boxes
+        result.message = f"{slug}: not built (--strict): a PDF has characters no installed font has (nothing written)"
+        _say(console, result.message)
+        return result
     try:
         _refuse_cities(project, folder)
         folder.mkdir(parents=True, exist_ok=True)
         to_write = changed(folder, files)
         to_copy = changed(folder, city.assets)
         for name, content in files.items():
-            state.record(name, content, inputs=city.inputs, key=city.keys.get(name, ""))
+            state.record(name, content, inputs=city.inputs, key=city.keys.get(name, ""),
+                         warnings=pdf_warnings.get(name, ()))
         written = write_files(folder, dict(sorted(to_write.items())))
         written += write_files(folder, dict(sorted(to_copy.items())))
         write_files(folder.parent / STATE_FOLDER, {f"{slug}.json": state.dumps()})

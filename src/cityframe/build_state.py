@@ -30,7 +30,7 @@ _PACKAGE = Path(__file__).resolve().parent
 class BuildState:
     """The record of one output folder: ``outputs`` by file name, and the hash cache of input files by path."""
 
-    outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    outputs: dict[str, dict[str, object]] = field(default_factory=dict)
     files: dict[str, list] = field(default_factory=dict)  # path -> [size, mtime_ns, sha256]
 
     @classmethod
@@ -40,7 +40,9 @@ class BuildState:
             data = json.loads((root / STATE_FOLDER / f"{slug}.json").read_text(encoding="utf-8"))
             if data.get("format") != _FORMAT:
                 return cls()
-            outputs = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in data["outputs"].items()}
+            outputs = {str(k): {"sha256": str(v["sha256"]), "inputs": str(v["inputs"]), "key": str(v["key"]),
+                                "warnings": [str(w) for w in v.get("warnings", [])]}
+                       for k, v in data["outputs"].items()}
             files = {str(k): list(v) for k, v in data.get("files", {}).items() if isinstance(v, list) and len(v) == 3}
             return cls(outputs, files)
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -62,9 +64,16 @@ class BuildState:
             return False
         return sha256_file(folder / name) == record.get("sha256")
 
-    def record(self, name: str, content: bytes, *, inputs: str, key: str = "") -> None:
-        """Remember that ``name`` now holds ``content``, made from ``inputs`` (and, for a PDF, HTML ``key``)."""
-        self.outputs[name] = {"sha256": sha256(content), "inputs": inputs, "key": key}
+    def record(self, name: str, content: bytes, *, inputs: str, key: str = "", warnings: Iterable[str] = ()) -> None:
+        """Remember that ``name`` now holds ``content``, made from ``inputs`` (and, for a PDF, HTML ``key``).
+
+        ``warnings`` are what rendering it said (a PDF's missing glyphs): a build that reuses it says them again.
+        """
+        self.outputs[name] = {"sha256": sha256(content), "inputs": inputs, "key": key, "warnings": list(warnings)}
+
+    def warnings(self, name: str) -> list[str]:
+        """What rendering ``name`` said when it was made (see :meth:`record`)."""
+        return list(self.outputs.get(name, {}).get("warnings", []))  # type: ignore[call-overload]
 
     def digest_files(self, paths: Mapping[str, Path]) -> str:
         """One digest of files by label (a path relative to the project or package, never this machine's).

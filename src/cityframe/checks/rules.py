@@ -13,6 +13,8 @@ from ..data.load import City
 from ..data.models import Source
 from ..data.sources import PathKey
 from ..errors import Finding, did_you_mean
+from .fonts import font_findings
+from .markdown import markdown_findings
 
 STALE_AFTER_DAYS = 365
 
@@ -324,7 +326,7 @@ def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
     findings = [*index.findings, *_chair(city), *_dates(city), *_coverage(city),
                 *_resources(city, today or dt.date.today()), *_logo(city), *_sources(city),
                 *_ratings(city), *_accessibility_contact(city),
-                *editor_notes(city)]
+                *editor_notes(city), *font_findings(city), *markdown_findings(city)]
     findings.sort(key=lambda f: (f.severity != "error", f.file, f.line, f.col))
     if len(findings) > MAX_FINDINGS:
         more = len(findings) - MAX_FINDINGS

@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-FONT = "Noto Sans, DejaVu Sans, Arial, sans-serif"
+FONT = "Noto Sans, Noto Sans Arabic, Noto Sans CJK SC, DejaVu Sans, Symbola, Arial, sans-serif"
 INK = "#1b1b1b"
 MUTED = "#4a4a4a"
 GRID = "#ffffff"

@@ -1,90 +1,91 @@
 """The small Markdown subset that text fields may use, rendered to HTML that is safe to put in a page.
 
 Two layers, so that neither has to be perfect: markdown-it-py with raw HTML disabled and only the rules we
-document (paragraphs, lists, emphasis, code, links, line breaks), then nh3 (ammonia) keeping only the
-matching tags and ``href`` values with an ``http``, ``https`` or ``mailto`` scheme. Anything else a resident
-might type, ``<script>`` included, comes out as visible text.
+document (``cityframe.data.markdown``: paragraphs, lists, emphasis, code, links, bare addresses, line breaks),
+then nh3 (ammonia) keeping only the matching tags, ``href`` values with an ``http``, ``https`` or ``mailto``
+scheme, a numeric ``start`` on ``<ol>`` (a list written from 3 prints from 3), and ``data-print-url``, which the
+print stylesheet shows after a link whose text is not its address. Anything else a resident might type,
+``<script>`` included, comes out as visible text.
 """
 
 from __future__ import annotations
 
-import functools
-from urllib.parse import unquote, urlsplit
+import re
 
 import nh3
-from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
-SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+from ..data.markdown import SAFE_SCHEMES, parser, readable_url, safe_url, same_address
+
+__all__ = ["print_url", "readable_url", "render_inline", "render_markdown", "safe_url"]
+
 BLOCK_TAGS = frozenset({"p", "ul", "ol", "li", "em", "strong", "a", "br", "code"})
 INLINE_TAGS = frozenset({"em", "strong", "a", "br", "code"})
-
-# markdown-it's "zero" preset has every rule off; turn on exactly the subset the data format documents.
-_BLOCK_RULES = ["paragraph", "list"]
-_INLINE_RULES = ["emphasis", "link", "backticks", "newline", "escape", "autolink"]
-
-
-@functools.cache
-def _parser() -> MarkdownIt:
-    parser = MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False, "breaks": False}).enable(
-        [*_BLOCK_RULES, *_INLINE_RULES])
-    # A link whose address is refused stays literal text ("[text](javascript:...)"), never an <a> without href.
-    parser.validateLink = lambda url: safe_url(url) is not None  # type: ignore[method-assign]
-    return parser
+PRINT_URL = "data-print-url"
+_OL_START = re.compile(r'<ol start="(\d{1,9})">')
+MAX_START = 10**9
+"""markdown-it reads at most nine digits as a list number; anything longer is not a list's start."""
 
 
-def safe_url(url: str | None) -> str | None:
-    """``url`` when it is an absolute http, https or mailto address; otherwise None (never a live link)."""
-    if not url:
+def print_url(text: str, url: str) -> str | None:
+    """The address to print after a link (``example.org/report``), or None when its text already is the address."""
+    href = safe_url(url)
+    if href is None or same_address(text, href):
         return None
-    url = url.strip()
-    if any(c in url for c in "\x00\r\n\t\\<>\"'` ") and not url.startswith("mailto:"):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in SAFE_SCHEMES:
-        return None
-    if parts.scheme.lower() in ("http", "https") and not parts.netloc:
-        return None
-    if parts.scheme.lower() == "mailto" and (not parts.path or any(c in parts.path for c in "<>\"' ")):
-        return None
-    return url
+    return readable_url(href)
 
 
-def _keep_safe_href(element: str, attribute: str, value: str) -> str | None:
+def _mark_links(tokens: list[Token]) -> list[Token]:
+    """Give each link whose visible text is not its address the address to print after it."""
+    for token in tokens:
+        children = token.children or []
+        for i, child in enumerate(children):
+            if child.type != "link_open" or child.markup in ("linkify", "autolink"):
+                continue
+            text = []
+            for inner in children[i + 1:]:
+                if inner.type == "link_close":
+                    break
+                text.append(inner.content)
+            address = print_url("".join(text), str(child.attrGet("href") or ""))
+            if address:
+                child.attrSet(PRINT_URL, address)
+    return tokens
+
+
+def _keep_safe_attribute(element: str, attribute: str, value: str) -> str | None:
     if element == "a" and attribute == "href":
         return safe_url(value)
+    if element == "ol" and attribute == "start":
+        return value if value.isascii() and value.isdigit() and int(value) < MAX_START else None
     return value
 
 
 def _clean(html: str, tags: frozenset[str]) -> str:
-    return nh3.clean(html, tags=set(tags), attributes={"a": {"href"}, "*": set()}, attribute_filter=_keep_safe_href,
-                     url_schemes=set(SAFE_SCHEMES), link_rel=None, strip_comments=True).strip()
+    return nh3.clean(html, tags=set(tags), attributes={"a": {"href", PRINT_URL}, "ol": {"start"}, "*": set()},
+                     attribute_filter=_keep_safe_attribute, url_schemes=set(SAFE_SCHEMES), link_rel=None,
+                     strip_comments=True).strip()
+
+
+def _counter_from_start(html: str) -> str:
+    """``<ol start="3">`` also resets its counter: WeasyPrint ignores ``start`` (browsers agree with both)."""
+    return _OL_START.sub(lambda m: f'<ol start="{m[1]}" style="counter-reset: list-item {int(m[1]) - 1}">', html)
 
 
 def render_markdown(text: str | None) -> Markup:
     """A multi-paragraph text field as sanitised HTML (paragraphs, lists, emphasis, code, links)."""
     if not text:
         return Markup("")
-    return Markup(_clean(_parser().render(str(text)), BLOCK_TAGS))
+    md = parser()
+    tokens = _mark_links(md.parse(str(text)))
+    return Markup(_counter_from_start(_clean(md.renderer.render(tokens, md.options, {}), BLOCK_TAGS)))
 
 
 def render_inline(text: str | None) -> Markup:
     """A one-line text field as sanitised inline HTML (emphasis, code, links; no paragraphs)."""
     if not text:
         return Markup("")
-    return Markup(_clean(_parser().renderInline(str(text)), INLINE_TAGS))
-
-
-def readable_url(url: str) -> str:
-    """A web address as residents read it aloud: no scheme, no ``www.``, no trailing slash."""
-    text = url.strip()
-    for prefix in ("https://", "http://", "mailto:"):
-        if text.lower().startswith(prefix):
-            text = text[len(prefix):]
-            break
-    if text.lower().startswith("www."):
-        text = text[4:]
-    return unquote(text.rstrip("/"))
+    md = parser()
+    tokens = _mark_links(md.parseInline(str(text)))
+    return Markup(_clean(md.renderer.render(tokens, md.options, {}), INLINE_TAGS))

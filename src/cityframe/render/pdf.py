@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -116,17 +117,35 @@ def _folder_url(folder: Path) -> str:
     return Path(folder).resolve().as_uri().rstrip("/") + "/"
 
 
+_NOTDEF = re.compile(r"^\.notdef glyph rendered for Unicode string unsupported by fonts: \"(?P<text>.*)\"")
+PRINTED_AS_BOXES = "printed as boxes"
+FONT_HINT = ("the fonts the README's install line installs are missing (fonts-noto-cjk, fonts-symbola, "
+             "fonts-dejavu-core), or 'cityframe check' names the texts whose characters no font covers")
+
+
 class _Collector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.boxes: dict[str, None] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if record.name.startswith("weasyprint") and f"{RefusedURL.__name__}:" in message:
             return  # WeasyPrint's echo of a refusal already reported as "refused to fetch ..."
+        if notdef := _NOTDEF.match(message):  # one line per character, naming no file: gathered into one
+            self.boxes.update(dict.fromkeys(notdef["text"]))
+            return
         if message not in self.messages:
             self.messages.append(message)
+
+    def report(self) -> list[str]:
+        if not self.boxes:
+            return self.messages
+        shown = ", ".join(f"{char} U+{ord(char):04X}" for char in list(self.boxes)[:8])
+        more = ", ..." if len(self.boxes) > 8 else ""
+        return [*self.messages, f"{len(self.boxes)} character(s) {PRINTED_AS_BOXES}, no font has them "
+                f"({shown}{more}): {FONT_HINT}"]
 
 
 def render_pdf_collecting(html: str, *, base_url: Path, allowed_roots: Sequence[Path]) -> tuple[bytes, list[str]]:
@@ -138,7 +157,8 @@ def render_pdf_collecting(html: str, *, base_url: Path, allowed_roots: Sequence[
         logger.addHandler(collector)
         logger.propagate = False
     try:
-        return render_pdf(html, base_url=base_url, allowed_roots=allowed_roots), collector.messages
+        pdf = render_pdf(html, base_url=base_url, allowed_roots=allowed_roots)
+        return pdf, collector.report()
     finally:
         for logger, propagate in saved:
             logger.removeHandler(collector)

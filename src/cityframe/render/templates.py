@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from ..data.project import builtin_templates_dir
 from .compiled import bytecode_cache
-from .markup import readable_url, render_inline, render_markdown, safe_url
+from .markup import print_url, readable_url, render_inline, render_markdown, safe_url
 
 if TYPE_CHECKING:
     from ..data.load import City
@@ -151,6 +151,7 @@ def make_environment(city: City | None = None) -> SandboxedEnvironment:
         number=format_number,
         safe_url=safe_url,
         readable_url=readable_url,
+        print_url=print_url,
         join_words=join_words,
         with_article=with_article,
         aside=aside,
