@@ -27,6 +27,7 @@ from .models import (
 )
 from .project import SLUG, Project
 from .sources import PathKey, YamlError, YamlSource, format_path, read_trusted_yaml, read_yaml, shown, why_not_a_date
+from .written import as_written
 
 CATALOG_FILE = Path(__file__).resolve().parent / "catalog" / "national.yaml"
 MAX_FINDINGS_PER_FILE = 100
@@ -232,9 +233,14 @@ def validate_file(source: YamlSource, model: type[BaseModel]) -> tuple[BaseModel
     reported a second time, in pydantic's words, at the same place.
     """
     findings = list(source.findings)
+    data, problems = as_written(model, source.data, source.raw.get)
+    for problem in problems:
+        line, col = source.locate(problem.path)
+        findings.append(Finding(source.file, line, col, format_path(problem.path), problem.message,
+                                hint=problem.hint))
     reported = {f.path for f in findings}
     try:
-        validated = model.model_validate(source.data)
+        validated = model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             loc = tuple(error["loc"])
@@ -269,10 +275,13 @@ def load_catalog() -> tuple[dict[str, Resource], tuple[Finding, ...]]:
         return {}, ()
     # Fast path: the catalog is ours and valid; only a broken one is read again with positions for its findings.
     data = read_trusted_yaml(CATALOG_FILE)
-    if isinstance(data, dict):
+    text = read_trusted_yaml(CATALOG_FILE, text_only=True)
+    if isinstance(data, dict) and isinstance(text, dict):
+        kept, problems = as_written(CatalogFile, data, functools.partial(_at, text))
         try:
-            catalog = CatalogFile.model_validate(data)
-            return {r.id: r for r in catalog.resources}, ()
+            if not problems:
+                catalog = CatalogFile.model_validate(kept)
+                return {r.id: r for r in catalog.resources}, ()
         except ValidationError:
             pass
     try:
@@ -284,6 +293,16 @@ def load_catalog() -> tuple[dict[str, Resource], tuple[Finding, ...]]:
         return {}, tuple(findings)
     assert isinstance(catalog, CatalogFile)
     return {r.id: r for r in catalog.resources}, ()
+
+
+def _at(data: Any, path: PathKey) -> str | None:
+    """The scalar at ``path`` in a tree read with every scalar as text, or None."""
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data if isinstance(data, str) else None
 
 
 def _refuse_links_out(project: Project, path: Path, display: str) -> None:

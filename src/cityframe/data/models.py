@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from .written import ID
+
 
 def _date_not_number(value: object) -> object:
     """Refuse numbers for dates: pydantic would read ``date: 0`` as 1970-01-01 without a word."""
@@ -23,7 +25,7 @@ def _date_not_number(value: object) -> object:
 Date = Annotated[dt.date, BeforeValidator(_date_not_number)]
 """A calendar date, ``YYYY-MM-DD``."""
 
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80), ID]
 """Lowercase letters, digits and single hyphens: stable, URL-safe and easy to type in a reference."""
 
 Text = Annotated[str, StringConstraints(max_length=20_000)]
@@ -83,7 +85,7 @@ class Model(BaseModel):
     """Base of every model: unknown keys are errors, and values are frozen once validated."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True, defer_build=True
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
     )
 
 
