@@ -53,17 +53,17 @@ def _number(value: float) -> str:
 
 
 def how_yaml_read(raw: str, value: Any) -> str | None:
-    """``'is read by YAML as the octal (base 8) number 271'`` when YAML's number differs from what ``raw`` says to a reader, else None.
+    """``'is read by YAML as the octal (base 8) number 271'``, when YAML's number is not what ``raw`` says, else None.
 
     ``raw`` is the scalar as written and ``value`` what YAML 1.1 (PyYAML) made of it: an int, a float or text.
     Text is checked too, since a YAML 1.2 reader (or pydantic) would still read ``1e3`` or ``08`` as a number.
     """
     text = raw.strip()
     bare = text.lstrip("+-")
-    if isinstance(value, float) and math.isinf(value) or (isinstance(value, str) and re.fullmatch(
+    if (isinstance(value, float) and math.isinf(value)) or (isinstance(value, str) and re.fullmatch(
             r"[-+]?\.?(?:inf|infinity)", text, re.IGNORECASE)):
         return "is read by YAML as infinity"
-    if isinstance(value, float) and math.isnan(value) or (isinstance(value, str) and re.fullmatch(
+    if (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and re.fullmatch(
             r"\.?nan", text, re.IGNORECASE)):
         return "is read by YAML as not-a-number (NaN)"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -93,7 +93,7 @@ def how_yaml_read(raw: str, value: Any) -> str | None:
 
 def _how_to_write(raw: str, value: Any) -> str:
     text = raw.strip()
-    if isinstance(value, float) and (math.isinf(value) or math.isnan(value)) or re.fullmatch(
+    if (isinstance(value, float) and (math.isinf(value) or math.isnan(value))) or re.fullmatch(
             r"[-+]?\.?(?:inf|infinity|nan)", text, re.IGNORECASE):
         return "write a number in digits, such as 2500"
     if ":" in text:
