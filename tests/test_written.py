@@ -85,3 +85,119 @@ def test_the_national_catalog_keeps_text_as_written() -> None:
     catalog, problems = load_catalog()
     assert not problems
     assert catalog["crisis-text-line"].phones[0].number == "741741"
+
+
+# --- issue 11 item 2: phones checked, written one way, dialable ---------------------------------------------------
+
+
+def test_phones_are_written_one_way_and_dial_with_their_extension(tmp_path: Path) -> None:
+    project = valid_city(
+        tmp_path,
+        resources=[('phones: [{number: "785-555-0100", type: voice}]',
+                    'phones:\n'
+                    '      - {number: "740.555.0123 ext 9", type: voice}\n'
+                    '      - {number: "785 555 0100", extension: "12", type: fax}\n'
+                    '      - {number: "1-844-924-BIAS", type: voice}\n'
+                    '      - {number: "+44 20 7946 0958", type: voice}\n'
+                    '      - {number: "741741", type: text, keyword: HOME}\n'
+                    '      - {number: "211", type: voice}\n'
+                    '      - {number: "(740) 555-0199", type: textphone}')])
+    page = build_html(project)["resource-directory.html"]
+    assert 'Call <a href="tel:+17405550123;ext=9">(740) 555-0123, ext. 9</a>' in page
+    assert 'Fax <a href="tel:+17855550100;ext=12">(785) 555-0100, ext. 12</a>' in page
+    assert 'Call <a href="tel:+18449242427">1-844-924-BIAS</a>' in page
+    assert 'Call <a href="tel:+442079460958">+44 20 7946 0958</a>' in page
+    assert 'Text <strong>HOME</strong> to <a href="sms:741741?body=HOME">741741</a>' in page
+    assert 'Call <a href="tel:211">211</a>' in page
+    assert 'TTY <a href="tel:+17405550199">(740) 555-0199</a>' in page
+
+
+def test_every_phone_link_of_the_pilot_cities_parses(repo_project: Project) -> None:
+    import re
+
+    import phonenumbers
+
+    from cityframe.data.contacts import parse_phone
+
+    for slug in repo_project.city_slugs():
+        city = load_city(repo_project, slug)
+        for resource in city.all_resources():
+            for phone in resource.phones:
+                dial = parse_phone(phone.number, phone.extension)
+                if not dial.short:
+                    parsed = phonenumbers.parse(dial.href.removeprefix("tel:").replace(";ext=", " ext. "))
+                    assert phonenumbers.is_valid_number(parsed), (slug, phone.number)
+                assert re.fullmatch(r"tel:(\+\d{8,15}(;ext=\d+)?|\d{3,6})", dial.href), dial.href
+
+
+@pytest.mark.parametrize(("number", "words"), [
+    ("see website", "'see website' is not a phone number"),
+    ("call the front desk", "'call the front desk' is not a phone number"),
+    ("555-0100", "'555-0100' has too few digits for a US phone number"),
+    ("(123) 555-0100", "'(123) 555-0100' is not a US phone number that can be dialed"),
+])
+def test_a_phone_that_cannot_be_dialed_is_a_located_error_with_an_example(tmp_path: Path, number: str,
+                                                                          words: str) -> None:
+    project = valid_city(tmp_path, resources=[('number: "785-555-0100"', f'number: "{number}"')])
+    (found,) = findings(project)
+    assert found.startswith("cities/fuzzville/resources.yaml:9:23: resources[0].phones[0].number: " + words), found
+    assert '"(740) 555-0123"' in found
+
+
+# --- issue 11 item 3, issue 13 item 5: web and email addresses, state codes ---------------------------------------
+
+
+def test_a_web_address_without_https_offers_it(tmp_path: Path) -> None:
+    project = valid_city(tmp_path, resources=[("url: https://fuzzville.example/report", "url: www.example.org")])
+    (found,) = findings(project)
+    assert found == ("cities/fuzzville/resources.yaml:10:10: resources[0].url: the web address 'www.example.org' has "
+                     "no https:// at the start (write https://www.example.org)")
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://files.example.org/x", "data:text/html,hi",
+                                 "mailto:info@example.org"])
+def test_only_web_links_are_taken_as_web_addresses(tmp_path: Path, url: str) -> None:
+    project = valid_city(tmp_path, resources=[("url: https://fuzzville.example/report", f'url: "{url}"')])
+    (found,) = findings(project)
+    assert "resources[0].url:" in found
+
+
+@pytest.mark.parametrize("email", ["help@example.org?subject=hi", "a@example.org&cc=b@example.org",
+                                   "mailto:help@example.org", "help@example", "two@example.org, three@example.org"])
+def test_an_email_field_holds_one_address_only(tmp_path: Path, email: str) -> None:
+    project = valid_city(tmp_path, resources=[("url: https://fuzzville.example/report",
+                                               f'url: https://fuzzville.example/report\n    email: "{email}"')])
+    (found,) = findings(project)
+    assert "resources[0].email:" in found
+
+
+def test_deceptive_web_addresses_are_warnings(tmp_path: Path) -> None:
+    from cityframe.checks.rules import check_city
+
+    project = valid_city(tmp_path, resources=[
+        ("url: https://fuzzville.example/youth", "url: https://fuzzville.example@evil.example/youth"),
+        ("url: https://fuzzville.example/grants", "url: https://fuzzvіlle.example/grants")])  # Cyrillic i
+    warnings = [str(f) for f in check_city(load_city(project, "fuzzville")) if f.severity == "warning"]
+    assert any("warning: resources[1].url: the web address 'https://fuzzville.example@evil.example/youth' has a "
+               "user name before '@': the site it opens is 'evil.example'" in w for w in warnings), warnings
+    assert any("not plain ASCII in its site name" in w for w in warnings), warnings
+
+
+@pytest.mark.parametrize("state", ["XX", "oh", "Ohio"])
+def test_a_state_code_must_be_a_usps_code(tmp_path: Path, state: str) -> None:
+    project = valid_city(tmp_path, city=[("state: KS", f"state: {state}")])
+    (found,) = findings(project)
+    assert "city.state:" in found and f"'{state}'" in found
+
+
+def test_new_refuses_a_state_that_does_not_exist(tmp_path: Path) -> None:
+    (tmp_path / "cities").mkdir()
+    done = subprocess.run([*CITYFRAME, "new", "springfield", "--name", "Springfield", "--state", "XX", "--project",
+                           str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "'XX' is not a US state code" in done.stdout + done.stderr
+    assert not (tmp_path / "cities" / "springfield").exists()
+    for state in ("DC", "PR", "GU"):
+        done = subprocess.run([*CITYFRAME, "new", f"town-{state.lower()}", "--name", "Town", "--state", state,
+                               "--project", str(tmp_path)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr

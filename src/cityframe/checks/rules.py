@@ -240,7 +240,8 @@ def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
     """Every cross-reference and consistency finding for a validated city, errors and warnings."""
     index = _Index(city)
     _references(city, index)
-    findings = [*index.findings, *_chair(city), *_dates(city), *_coverage(city),
+    loaded = [w for source in city.sources.values() for w in source.warnings]
+    findings = [*index.findings, *loaded, *_chair(city), *_dates(city), *_coverage(city),
                 *_resources(city, today or dt.date.today()), *_logo(city)]
     findings.sort(key=lambda f: (f.severity != "error", f.file, f.line, f.col))
     if len(findings) > MAX_FINDINGS:

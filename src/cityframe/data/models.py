@@ -9,10 +9,11 @@ checked here, while "is this section filled in?" is decided by the required-sect
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from .written import ID
+from . import contacts
+from .written import ID, URL
 
 
 def _date_not_number(value: object) -> object:
@@ -20,6 +21,19 @@ def _date_not_number(value: object) -> object:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise PydanticCustomError("date_type", "Input should be a valid date")
     return value
+
+
+def _contact_check(check: object) -> AfterValidator:
+    """A validator that runs a :mod:`.contacts` check and keeps the value as written, or reports its words."""
+
+    def validate(value: str) -> str:
+        try:
+            check(value)  # type: ignore[operator]
+        except contacts.ContactError as exc:
+            raise PydanticCustomError("contact", "{message}", {"message": exc.message, "hint": exc.hint}) from None
+        return value
+
+    return AfterValidator(validate)
 
 
 Date = Annotated[dt.date, BeforeValidator(_date_not_number)]
@@ -32,9 +46,15 @@ Text = Annotated[str, StringConstraints(max_length=20_000)]
 """Free text; may use a small Markdown subset (paragraphs, lists, emphasis, links) in the documents."""
 
 ShortText = Annotated[str, StringConstraints(max_length=500)]
-Url = Annotated[str, StringConstraints(max_length=2_000)]
-Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
-StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Url = Annotated[str, StringConstraints(max_length=2_000), _contact_check(contacts.check_url), URL]
+"""An absolute ``https://`` (or ``http://``) web address; ``www.example.org`` alone is refused with the fix."""
+Email = Annotated[str, StringConstraints(max_length=320), _contact_check(contacts.check_email)]
+"""One email address and nothing else (no ``mailto:``, ``?subject=`` or second address), per email-validator."""
+StateCode = Annotated[str, _contact_check(contacts.check_state)]
+"""A USPS code: a state, DC or a territory (``XX`` is refused)."""
+PhoneNumber = Annotated[str, StringConstraints(max_length=60), _contact_check(contacts.parse_phone)]
+"""A phone number as published: US unless it starts with ``+``; short codes (211, 988, 741741) and vanity
+numbers (1-844-924-BIAS) are valid; an extension may follow (``ext. 9``)."""
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Score = Annotated[int, Field(ge=1, le=5)]
@@ -115,7 +135,7 @@ class Contact(Model):
 
     title: ShortText
     email: Email | None = None
-    phone: ShortText | None = None
+    phone: PhoneNumber | None = None
     url: Url | None = None
     visibility: Visibility
 
@@ -630,11 +650,28 @@ class InterventionsFile(Model):
 
 
 class Phone(Model):
-    """A phone number, typed after HSDS (``voice``, ``text`` ...)."""
+    """A phone number after HSDS 3.0 ``phone`` (``number``, ``extension``, ``type``, ``description``).
 
-    number: ShortText
+    ``keyword`` is the word to text to a text line (``Text HOME to 741741``).
+    """
+
+    number: PhoneNumber
+    extension: Annotated[str, StringConstraints(pattern=r"^\d{1,10}$")] | None = None
     type: PhoneType = "voice"
+    keyword: ShortText | None = None
     description: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _dialable(self) -> "Phone":
+        try:
+            contacts.parse_phone(self.number, self.extension)
+        except contacts.ContactError as exc:
+            raise PydanticCustomError("contact", "{message}", {"message": exc.message, "hint": exc.hint}) from None
+        if self.keyword and self.type != "text":
+            raise PydanticCustomError("contact", "{message}", {
+                "message": "a keyword is what residents text: it needs type: text",
+                "hint": "write type: text, or remove the keyword"})
+        return self
 
 
 class Address(Model):

@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .contacts import ContactError, check_url
 from .sources import PathKey, shown
 
 
@@ -33,7 +34,12 @@ class IdMarker:
     """Annotated metadata that marks a field as an id or a reference to one (ignored by pydantic)."""
 
 
+class UrlMarker:
+    """Annotated metadata that marks a web address, so that a deceptive one gets a warning."""
+
+
 ID = IdMarker()
+URL = UrlMarker()
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class Problem:
     path: PathKey
     message: str
     hint: str
+    severity: str = "error"
 
 
 _PLAIN_DECIMAL = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$")
@@ -121,6 +128,8 @@ def _classify(annotation: Any) -> tuple[_Kind, Any]:
         kind, inner = _classify(base)
         if kind == "text" and any(isinstance(m, IdMarker) for m in metadata):
             return "id", None
+        if kind == "text" and any(isinstance(m, UrlMarker) for m in metadata):
+            return "url", None
         return kind, inner
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(annotation) if a is not type(None)]
@@ -163,7 +172,15 @@ def as_written(model: type[BaseModel], data: Any, raw: Callable[[PathKey], str |
         if kind == "list" and isinstance(value, list):
             item_kind, item_inner = _classify(inner)
             return [walk(item_kind, item_inner, item, (*path, n)) for n, item in enumerate(value)]
-        if kind in ("text", "id") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if kind == "url" and isinstance(value, str):
+            try:
+                warnings = check_url(value)
+            except ContactError:
+                warnings = []  # an error, reported by the model's own validator
+            problems.extend(Problem(path, w, "check that the address is the one the provider publishes",
+                                    "warning") for w in warnings)
+            return value
+        if kind in ("text", "id", "url") and isinstance(value, (int, float)) and not isinstance(value, bool):
             written = raw(path)
             if written is None:
                 return value
