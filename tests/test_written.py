@@ -201,3 +201,40 @@ def test_new_refuses_a_state_that_does_not_exist(tmp_path: Path) -> None:
         done = subprocess.run([*CITYFRAME, "new", f"town-{state.lower()}", "--name", "Town", "--state", state,
                                "--project", str(tmp_path)], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- issue 11 item 5: verification dates mean what they say ----------------------------------------------------
+
+
+def test_a_last_verified_date_in_the_future_is_an_error(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from cityframe.checks.rules import check_city
+
+    project = valid_city(tmp_path, resources=[("last_verified: 2026-11-01", "last_verified: 2031-01-01")])
+    found = [str(f) for f in check_city(load_city(project, "fuzzville"), today=dt.date(2026, 11, 30))
+             if f.severity == "error"]
+    assert found == ["cities/fuzzville/resources.yaml:11:20: resources[0].last_verified: 'local-hotline' says it "
+                     "was verified on 2031-01-01, which is in the future (today is 2026-11-30) (write the day the "
+                     "details were actually checked, today or earlier)"]
+
+
+def test_the_directory_says_how_each_entry_was_verified(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from cityframe.checks.rules import check_city
+
+    project = valid_city(tmp_path, resources=[
+        ("verification: checked-against-source", "verification: confirmed-with-provider"),
+        ("verification: checked-against-source", "source: {title: Youth center, url: "
+         "'https://www.fuzzville.example/youth/about'}\n    verification: checked-against-source"),
+        ("grants\n    last_verified: 2026-11-01\n    verification: checked-against-source\n",
+         "grants\n    last_verified: 2026-11-01\n")])
+    warnings = [str(f) for f in check_city(load_city(project, "fuzzville"), today=dt.date(2026, 11, 30))]
+    assert any("'community-grants' does not say how it was verified on 2026-11-01" in w for w in warnings), warnings
+    page = build_html(project)["resource-directory.html"]
+    assert "Confirmed with the provider on November 1, 2026" in page
+    assert "Details checked against the provider&#39;s website on November 1, 2026" in page
+    assert "Details last checked on November 1, 2026" in page
+    assert "Details checked against the published source on" in page  # the included national entries
+    assert "Last verified" not in page

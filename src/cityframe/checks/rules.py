@@ -197,7 +197,17 @@ def _resources(city: City, today: dt.date) -> Iterator[Finding]:
             yield city.finding("resources.yaml", ("resources", i, "id"),
                                f"'{resource.id}' has no last_verified date", severity="warning",
                                hint="check its contact details and set last_verified: YYYY-MM-DD")
-        elif (today - resource.last_verified).days > STALE_AFTER_DAYS:
+        elif resource.last_verified > today:
+            yield city.finding("resources.yaml", ("resources", i, "last_verified"),
+                               f"'{resource.id}' says it was verified on {resource.last_verified}, which is in the "
+                               f"future (today is {today})",
+                               hint="write the day the details were actually checked, today or earlier")
+        elif resource.verification is None:
+            yield city.finding("resources.yaml", ("resources", i, "last_verified"),
+                               f"'{resource.id}' does not say how it was verified on {resource.last_verified}",
+                               severity="warning", hint="add verification: checked-against-source (read against "
+                               "its published source) or confirmed-with-provider (you called or wrote to them)")
+        if resource.last_verified is not None and (today - resource.last_verified).days > STALE_AFTER_DAYS:
             yield city.finding("resources.yaml", ("resources", i, "last_verified"),
                                f"'{resource.id}' was last verified on {resource.last_verified}, more than 12 months "
                                "ago", severity="warning", hint="check its contact details and update last_verified")

@@ -99,6 +99,9 @@ ResourceStatus = Literal["active", "inactive", "defunct", "temporarily-closed"]
 GeographicScope = Literal["national", "state", "county", "city"]
 PhoneType = Literal["voice", "text", "fax", "cell", "video", "pager", "textphone"]
 PlanStatus = Literal["draft", "adopted"]
+Verification = Literal["checked-against-source", "confirmed-with-provider"]
+"""How an entry's details were verified: read against its published source (often the provider's website), or
+confirmed with the provider itself (a call, an email). The directory says which, in plain words."""
 
 
 class Model(BaseModel):
@@ -709,7 +712,9 @@ class Resource(Model):
     is_crisis_line: bool = False
     status: ResourceStatus = "active"
     status_note: Text | None = None
-    last_verified: Date | None = None
+    last_verified: Date | None = Field(default=None, description="The day the details were last checked; HSDS "
+                                       "assured_date. Never in the future.")
+    verification: Verification | None = Field(default=None, description="How they were checked on that day.")
     source: Source | None = None
     external_211hsis_code: ShortText | None = None
     illustrative: bool = False

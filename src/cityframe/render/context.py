@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 from pydantic import BaseModel
@@ -405,9 +405,28 @@ def _dial(phone: Phone) -> dict[str, str]:
             "type_word": label if label.isupper() else label.lower()}
 
 
+def _host(url: str | None) -> str:
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host.removeprefix("www.")
+
+
+def _verified_words(resource: Any) -> str | None:
+    """The words before a resource's ``last_verified`` date, saying how it was verified and no more than that."""
+    if resource.last_verified is None:
+        return None
+    if resource.verification == "confirmed-with-provider":
+        return "Confirmed with the provider on"
+    if resource.verification == "checked-against-source":
+        source_url = resource.source.url if resource.source else None
+        if source_url and resource.url and _host(source_url) == _host(resource.url):
+            return "Details checked against the provider's website on"
+        return "Details checked against the published source on"
+    return "Details last checked on"
+
+
 def _resource(resource: Any, edition: Edition, local: bool) -> View:
     view = to_view(resource, edition)
-    return view.replace(local=local, scope_label=SCOPE_LABELS[resource.geographic_scope],
+    return view.replace(local=local, verified_words=_verified_words(resource), scope_label=SCOPE_LABELS[resource.geographic_scope],
                         status_label=RESOURCE_STATUS_LABELS[resource.status],
                         tier_labels=tuple(TIER_LABELS[t] for t in resource.prevention_tier),
                         tier_text=_tier_text(resource.prevention_tier))
