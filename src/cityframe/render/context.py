@@ -426,7 +426,8 @@ def _verified_words(resource: Any) -> str | None:
 
 def _resource(resource: Any, edition: Edition, local: bool) -> View:
     view = to_view(resource, edition)
-    return view.replace(local=local, verified_words=_verified_words(resource), scope_label=SCOPE_LABELS[resource.geographic_scope],
+    return view.replace(local=local, verified_words=_verified_words(resource),
+                        scope_label=SCOPE_LABELS[resource.geographic_scope],
                         status_label=RESOURCE_STATUS_LABELS[resource.status],
                         tier_labels=tuple(TIER_LABELS[t] for t in resource.prevention_tier),
                         tier_text=_tier_text(resource.prevention_tier))
