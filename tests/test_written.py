@@ -238,3 +238,38 @@ def test_the_directory_says_how_each_entry_was_verified(tmp_path: Path) -> None:
     assert "Details last checked on November 1, 2026" in page
     assert "Details checked against the published source on" in page  # the included national entries
     assert "Last verified" not in page
+
+
+# --- issue 11 item 6: suggestions that help, not mislead ---------------------------------------------------------
+
+
+def _errors(project: Project) -> list[str]:
+    import datetime as dt
+
+    from cityframe.checks.rules import check_city
+
+    return [str(f) for f in check_city(load_city(project, "fuzzville"), today=dt.date(2026, 11, 30))
+            if f.severity == "error"]
+
+
+def test_a_missing_id_is_not_matched_to_a_different_real_service(tmp_path: Path) -> None:
+    project = valid_city(tmp_path, interventions=[("resources: [local-hotline]", "resources: [state-bias-hotline]")])
+    assert _errors(project) == [
+        "cities/fuzzville/interventions.yaml:11:17: interventions[0].resources[0]: 'state-bias-hotline' is not a "
+        "resource id (add a resource with id: state-bias-hotline to resources.yaml, or run 'cityframe catalog' to "
+        "find a national one and list its id under include:)"]
+
+
+def test_a_typo_in_a_reference_is_suggested(tmp_path: Path) -> None:
+    project = valid_city(tmp_path, interventions=[("partners: [interfaith-council]", "partners: [interfaith-councl]")])
+    assert _errors(project) == [
+        "cities/fuzzville/interventions.yaml:10:16: interventions[0].partners[0]: 'interfaith-councl' is not a "
+        "stakeholder id; did you mean 'interfaith-council'?"]
+
+
+def test_a_renamed_id_is_one_finding_at_its_definition(tmp_path: Path) -> None:
+    project = valid_city(tmp_path, stakeholders=[("- id: community-safety", "- id: comunity-safety")])
+    assert _errors(project) == [
+        "cities/fuzzville/stakeholders.yaml:13:9: stakeholders[1].id: 'comunity-safety' (line 13) is used nowhere, "
+        "while 5 references name 'community-safety' (if they mean the same stakeholder, correct the id here to "
+        "'community-safety')"]

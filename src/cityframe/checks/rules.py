@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..data.load import City
 from ..data.sources import PathKey
-from ..errors import Finding, did_you_mean
+from ..errors import Finding, did_you_mean, typo_of
 
 STALE_AFTER_DAYS = 365
 
@@ -22,6 +22,9 @@ KIND_WORDS = {
     "goal": ("a goal id", "city.yaml"),
     "working-group": ("a working group id", "governance.yaml"),
 }
+KIND_NOUNS = {"stakeholder": "stakeholder", "threat": "threat", "objective": "objective", "factor": "factor",
+              "resource": "resource", "intervention": "intervention", "goal": "goal",
+              "working-group": "working group"}
 MAX_FINDINGS = 100
 """A city with more problems than this has one systematic mistake; the rest would only bury it."""
 
@@ -77,26 +80,62 @@ class _Index:
                 first[key] = where
         for ident in city.catalog:
             self.by_id.setdefault(ident, []).append(Declared("catalog", "", ()))
+        self.used: set[tuple[str, str]] = set()
+        self.unresolved: dict[tuple[str, str], list[tuple[str, PathKey]]] = {}
 
     def ids(self, kind: str) -> list[str]:
         kinds = {kind, "catalog"} if kind == "resource" else {kind}
         return [i for i, places in self.by_id.items() if any(p.kind in kinds for p in places)]
 
     def resolve(self, file: str, path: PathKey, ident: str | None, kind: str) -> None:
+        """Note a reference; the ones that resolve to nothing are reported by :meth:`report_unresolved`."""
         if not ident:
             return
         kinds = {kind, "catalog"} if kind == "resource" else {kind}
         places = self.by_id.get(ident, [])
         if any(p.kind in kinds for p in places):
+            self.used.add((kind, ident))
             return
+        self.unresolved.setdefault((kind, ident), []).append((file, path))
+
+    def report_unresolved(self) -> None:
+        """One finding per reference to nothing, or one at the definition when an id was renamed by mistake.
+
+        When an id is declared but referenced nowhere while a close spelling of it is referenced several times,
+        the declaration is the likely typo: one finding there says so, instead of one per reference.
+        """
+        for (kind, ident), references in self.unresolved.items():
+            unused = [i for i, places in self.by_id.items()
+                      if (kind, i) not in self.used and any(p.kind == kind for p in places)]
+            renamed = typo_of(ident, unused) if len(references) > 1 else None
+            if renamed is not None:
+                where = next(p for p in self.by_id[renamed] if p.kind == kind)
+                line, _ = self.city.sources[where.file].locate(where.path)
+                self.findings.append(self.city.finding(
+                    where.file, where.path, f"'{renamed}' (line {line}) is used nowhere, while {len(references)} "
+                    f"references name '{ident}'", hint=f"if they mean the same {KIND_NOUNS[kind]}, "
+                    f"correct the id here to '{ident}'"))
+                continue
+            message, hint = self._not_found(ident, kind)
+            for file, path in references:
+                self.findings.append(self.city.finding(file, path, message, hint=hint))
+
+    def _not_found(self, ident: str, kind: str) -> tuple[str, str | None]:
+        places = self.by_id.get(ident, [])
         other = next((p.kind for p in places if p.kind != "catalog"), None)
         message = f"'{ident}' is not {KIND_WORDS[kind][0]}"
         if other:
             message += f"; it is {KIND_WORDS[other][0]}"
-        guess = did_you_mean(ident, self.ids(kind), cutoff=0.5)
-        message += guess
-        hint = None if guess else f"use {KIND_WORDS[kind][0]} from {KIND_WORDS[kind][1]}"
-        self.findings.append(self.city.finding(file, path, message, hint=hint))
+        guess = did_you_mean(ident, self.ids(kind))
+        if guess:
+            return message + guess, None
+        if other:
+            return message, f"use {KIND_WORDS[kind][0]} from {KIND_WORDS[kind][1]}"
+        if kind == "resource":
+            return message, (f"add a resource with id: {ident} to resources.yaml, or run 'cityframe catalog' to "
+                             "find a national one and list its id under include:")
+        return message, (f"add a {KIND_NOUNS[kind]} with id: {ident} to {KIND_WORDS[kind][1]}, or use an id that "
+                         "is there")
 
     def resolve_all(self, file: str, path: PathKey, idents: Iterable[str], kind: str) -> None:
         for n, ident in enumerate(idents):
@@ -128,7 +167,7 @@ def _references(city: City, index: _Index) -> None:
         index.resolve("resources.yaml", ("resources", i, "provider_id"), resource.provider_id, "stakeholder")
     for i, ident in enumerate(city.resources.include):
         if ident not in city.catalog:
-            guess = did_you_mean(ident, city.catalog, cutoff=0.5)
+            guess = did_you_mean(ident, city.catalog)
             hint = None if guess else "run 'cityframe catalog' to list the national catalog's ids"
             index.findings.append(city.finding(
                 "resources.yaml", ("include", i), f"'{ident}' is not in the national catalog{guess}", hint=hint))
@@ -250,6 +289,7 @@ def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
     """Every cross-reference and consistency finding for a validated city, errors and warnings."""
     index = _Index(city)
     _references(city, index)
+    index.report_unresolved()
     loaded = [w for source in city.sources.values() for w in source.warnings]
     findings = [*index.findings, *loaded, *_chair(city), *_dates(city), *_coverage(city),
                 *_resources(city, today or dt.date.today()), *_logo(city)]
