@@ -273,3 +273,30 @@ def test_a_renamed_id_is_one_finding_at_its_definition(tmp_path: Path) -> None:
         "cities/fuzzville/stakeholders.yaml:13:9: stakeholders[1].id: 'comunity-safety' (line 13) is used nowhere, "
         "while 5 references name 'community-safety' (if they mean the same stakeholder, correct the id here to "
         "'community-safety')"]
+
+
+def test_percent_encoded_format_characters_are_never_decoded_into_link_text() -> None:
+    from cityframe.render.markup import readable_url
+
+    assert readable_url("https://example.org/%E2%80%AEfdp.exe") == "example.org/%E2%80%AEfdp.exe"
+    assert readable_url("https://example.org/%00x") == "example.org/%00x"
+    assert readable_url("https://www.example.org/caf%C3%A9/") == "example.org/café"
+
+
+def test_every_phone_link_in_the_golden_pages_dials() -> None:
+    import re
+
+    import phonenumbers
+
+    golden = Path(__file__).parent / "golden" / "athens"
+    links = [href for page in golden.glob("*.html")
+             for href in re.findall(r'href="((?:tel|sms):[^"]*)"', page.read_text(encoding="utf-8"))]
+    assert len(links) > 20
+    for href in links:
+        target = re.sub(r"^(tel|sms):", "", href).split("?")[0]
+        number, _, extension = target.partition(";ext=")
+        assert extension == "" or extension.isdigit(), href
+        if number.startswith("+"):
+            assert phonenumbers.is_valid_number(phonenumbers.parse(number)), href
+        else:
+            assert phonenumbers.is_valid_short_number_for_region(phonenumbers.parse(number, "US"), "US"), href

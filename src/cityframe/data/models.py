@@ -50,7 +50,8 @@ Url = Annotated[str, StringConstraints(max_length=2_000), _contact_check(contact
 """An absolute ``https://`` (or ``http://``) web address; ``www.example.org`` alone is refused with the fix."""
 Email = Annotated[str, StringConstraints(max_length=320), _contact_check(contacts.check_email)]
 """One email address and nothing else (no ``mailto:``, ``?subject=`` or second address), per email-validator."""
-StateCode = Annotated[str, _contact_check(contacts.check_state)]
+StateCode = Annotated[str, _contact_check(contacts.check_state),
+                      Field(json_schema_extra={"enum": list(contacts.STATES)})]
 """A USPS code: a state, DC or a territory (``XX`` is refused)."""
 PhoneNumber = Annotated[str, StringConstraints(max_length=60), _contact_check(contacts.parse_phone)]
 """A phone number as published: US unless it starts with ``+``; short codes (211, 988, 741741) and vanity

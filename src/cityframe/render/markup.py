@@ -9,6 +9,7 @@ might type, ``<script>`` included, comes out as visible text.
 from __future__ import annotations
 
 import functools
+import unicodedata
 from urllib.parse import unquote, urlsplit
 
 import nh3
@@ -87,4 +88,10 @@ def readable_url(url: str) -> str:
             break
     if text.lower().startswith("www."):
         text = text[4:]
-    return unquote(text.rstrip("/"))
+    text = text.rstrip("/")
+    decoded = unquote(text)
+    # %E2%80%AE (a right-to-left override) or %00 decoded would hide or reorder what the reader sees: keep the
+    # address as written when decoding brings out an invisible control or format character.
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in decoded):
+        return text
+    return decoded
