@@ -625,6 +625,8 @@ def test_logo_is_inlined_as_a_data_uri(tmp_path: Path) -> None:
 HOSTILE = ('<script>alert(1)</script><img src=x onerror=alert(2)>"\'</style></title>'
            '[link](javascript:alert(3)) [d](data:text/html,x) [f](file:///etc/passwd) {{ 7*7 }} {% raw %}')
 HOSTILE_URL = "javascript:alert(4)"
+HOSTILE_WEB_URL = 'https://example.org/"><script>alert(5)</script>'
+"""A web address the data format accepts (javascript: is refused at check), with markup in its path."""
 
 
 def _is_free_text(annotation: Any) -> str | None:
@@ -659,6 +661,16 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _accepts(annotation: Any, value: str) -> bool:
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        TypeAdapter(annotation).validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def poison(data: Any, model: type[BaseModel]) -> Any:
     """Every free-text field of ``data`` (valid for ``model``) replaced by a hostile string, ids untouched."""
     if not isinstance(data, dict):
@@ -671,7 +683,9 @@ def poison(data: Any, model: type[BaseModel]) -> Any:
         list_of_text = typing.get_origin(field.annotation) is list and _is_free_text(
             typing.get_args(field.annotation)[0])
         if kind and isinstance(value, str):
-            out[key] = HOSTILE_URL if kind == "url" else f"{key} {HOSTILE}"
+            # The first payload the field accepts: phones, emails and state codes are checked, and keep their value.
+            candidates = [HOSTILE_URL, HOSTILE_WEB_URL] if kind == "url" else [f"{key} {HOSTILE}"]
+            out[key] = next((c for c in candidates if _accepts(field.annotation, c)), value)
         elif list_of_text and isinstance(value, list):
             out[key] = [f"{key} {HOSTILE}" for _ in value]
         elif inner and isinstance(value, list):
