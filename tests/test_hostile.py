@@ -244,7 +244,7 @@ def test_slow_hostile_pdfs_leak_no_file_and_link_nowhere_dangerous(hostile_build
                     assert kind in ("/URI", "/GoTo"), f"{path.name} p{number}: action {kind}"
                     if kind == "/URI":
                         uri = str(action.get("/URI"))
-                        assert re.match(r"^(https?://|mailto:|tel:)", uri, re.I), f"{path.name} p{number}: {uri}"
+                        assert re.match(r"^(https?://|mailto:|tel:|sms:)", uri, re.I), f"{path.name} p{number}: {uri}"
 
 
 def test_hostile_logo_path_is_refused_by_check(tmp_path: Path) -> None:

@@ -137,7 +137,7 @@ SCRATCH: dict[str, Any] = {
          "sector": "Local government", "seat": "chair", "contributes": ["Chairs the group"],
          "description": "Runs the city.",
          "contacts": [{"title": "Deputy City Manager", "email": "prevention@example.org", "visibility": "public"},
-                      {"title": "Deputy City Manager (direct line)", "phone": "555-0100-SECRET",
+                      {"title": "Deputy City Manager (direct line)", "phone": "620-555-0142",
                        "visibility": "internal"}],
          "notes": [{"text": "Public note about the office.", "visibility": "public"},
                    {"text": "INTERNAL-NOTE-TEXT do not publish.", "visibility": "internal"}]},
@@ -184,7 +184,7 @@ SCRATCH: dict[str, Any] = {
     ]},
     "resources.yaml": {"include": ["lifeline-988"], "resources": [
         {"id": f"local-{category}", "name": f"Millbrook {category} service", "description": "A local service.",
-         "category": category, "phones": [{"number": "555-0199"}], "url": "https://example.org/service",
+         "category": category, "phones": [{"number": "620-555-0199"}], "url": "https://example.org/service",
          "last_verified": "2026-01-01"}
         for category in ("report-an-incident", "get-support", "crisis-line", "training-and-education",
                          "community-program", "funding")
@@ -349,7 +349,7 @@ def test_every_in_page_link_has_a_target(scratch_pages: dict[str, str]) -> None:
             if href.startswith("#"):
                 assert href[1:] in page.ids, (name, href)
             else:
-                assert re.match(r"(https?:|mailto:|tel:|[a-z-]+\.(html|pdf)$)", href), (name, href)
+                assert re.match(r"(https?:|mailto:|tel:|sms:|[a-z-]+\.(html|pdf)$)", href), (name, href)
 
 
 def test_charts_are_accessible_figures(scratch_pages: dict[str, str]) -> None:
@@ -516,7 +516,7 @@ def test_a_fresh_draft_has_no_heading_over_nothing_and_no_empty_paragraph(tmp_pa
 
 def test_public_edition_drops_internal_contacts_and_notes(scratch_pages: dict[str, str]) -> None:
     for html in scratch_pages.values():
-        assert "555-0100-SECRET" not in html
+        assert "555-0142" not in html
         assert "INTERNAL-NOTE-TEXT" not in html
         assert "liaison@example.org" not in html
         assert "Internal – not for distribution" not in html
@@ -528,7 +528,7 @@ def test_public_edition_drops_internal_contacts_and_notes(scratch_pages: dict[st
 def test_internal_edition_shows_everything_and_marks_every_page(scratch: Project) -> None:
     pages = render(scratch, edition="internal")
     directory = pages["resource-directory.html"]
-    assert "555-0100-SECRET" in directory and "INTERNAL-NOTE-TEXT" in directory
+    assert "555-0142" in directory and "INTERNAL-NOTE-TEXT" in directory
     assert "liaison@example.org" in directory
     for name, html in pages.items():
         assert '<p class="banner banner-internal">Internal – not for distribution</p>' in html, name
@@ -562,7 +562,7 @@ def test_the_context_never_holds_internal_values_in_the_public_edition(scratch: 
 
     walk(context)
     text = "\n".join(seen)
-    assert "INTERNAL-NOTE-TEXT" not in text and "555-0100-SECRET" not in text and "liaison@" not in text
+    assert "INTERNAL-NOTE-TEXT" not in text and "555-0142" not in text and "liaison@" not in text
     assert "internal" not in {getattr(c, "visibility", None) for s in context["stakeholders"] for c in s.contacts}
 
 
@@ -625,6 +625,8 @@ def test_logo_is_inlined_as_a_data_uri(tmp_path: Path) -> None:
 HOSTILE = ('<script>alert(1)</script><img src=x onerror=alert(2)>"\'</style></title>'
            '[link](javascript:alert(3)) [d](data:text/html,x) [f](file:///etc/passwd) {{ 7*7 }} {% raw %}')
 HOSTILE_URL = "javascript:alert(4)"
+HOSTILE_WEB_URL = 'https://example.org/"><script>alert(5)</script>'
+"""A web address the data format accepts (javascript: is refused at check), with markup in its path."""
 
 
 def _is_free_text(annotation: Any) -> str | None:
@@ -659,6 +661,16 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _accepts(annotation: Any, value: str) -> bool:
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        TypeAdapter(annotation).validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def poison(data: Any, model: type[BaseModel]) -> Any:
     """Every free-text field of ``data`` (valid for ``model``) replaced by a hostile string, ids untouched."""
     if not isinstance(data, dict):
@@ -671,7 +683,9 @@ def poison(data: Any, model: type[BaseModel]) -> Any:
         list_of_text = typing.get_origin(field.annotation) is list and _is_free_text(
             typing.get_args(field.annotation)[0])
         if kind and isinstance(value, str):
-            out[key] = HOSTILE_URL if kind == "url" else f"{key} {HOSTILE}"
+            # The first payload the field accepts: phones, emails and state codes are checked, and keep their value.
+            candidates = [HOSTILE_URL, HOSTILE_WEB_URL] if kind == "url" else [f"{key} {HOSTILE}"]
+            out[key] = next((c for c in candidates if _accepts(field.annotation, c)), value)
         elif list_of_text and isinstance(value, list):
             out[key] = [f"{key} {HOSTILE}" for _ in value]
         elif inner and isinstance(value, list):
@@ -717,7 +731,7 @@ def test_hostile_urls_never_become_links(hostile_pages: dict[str, dict[str, str]
     for pages in hostile_pages.values():
         for html in pages.values():
             for href in outline(html).hrefs:
-                assert re.match(r"(#|https?:|mailto:|tel:|[a-z-]+\.(html|pdf)$)", href), href
+                assert re.match(r"(#|https?:|mailto:|tel:|sms:|[a-z-]+\.(html|pdf)$)", href), href
 
 
 # --- overrides --------------------------------------------------------------------------------------------

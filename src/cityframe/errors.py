@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -10,10 +9,64 @@ from typing import Literal
 Severity = Literal["error", "warning"]
 
 
-def did_you_mean(wrong: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
-    """``"; did you mean 'x'?"`` for the closest choice, or ``""``: most wrong names and ids are typos."""
-    close = difflib.get_close_matches(wrong, list(choices), n=1, cutoff=cutoff)
-    return f"; did you mean '{close[0]}'?" if close else ""
+def edits(first: str, second: str) -> int:
+    """The number of one-letter edits (insert, delete, replace, swap two neighbors) from ``first`` to ``second``.
+
+    The optimal-string-alignment distance, case ignored: ``police-departmnt`` is 1 from ``police-department``.
+    """
+    a, b = first.lower(), second.lower()
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
+
+
+def typo_of(wrong: str, choices: Iterable[str]) -> str | None:
+    """The choice ``wrong`` is most likely a typo of, or None: close in spelling, not merely similar in meaning.
+
+    A typo is a few slips of the keyboard: one edit for words up to 4 letters, two up to 10, three beyond, and
+    fewer than a third of the letters; or a shortening of the choice alone (``police-dept``). ``state-bias-hotline``
+    is no typo of ``no-hate-line``; ``descripton`` is one of ``description``.
+    """
+    allowed = 1 if len(wrong) <= 4 else 2 if len(wrong) <= 10 else 3
+    allowed = min(allowed, max(1, len(wrong) // 3))
+    best: tuple[int, str] | None = None
+    choices = list(choices)
+    shortened = [c for c in choices if _abbreviates(wrong, c)]
+    if len(shortened) == 1:
+        return shortened[0]
+    for choice in choices:
+        if abs(len(choice) - len(wrong)) > allowed:
+            continue
+        distance = edits(wrong, choice)
+        if distance <= allowed and (best is None or distance < best[0]):
+            best = (distance, choice)
+    return best[1] if best else None
+
+
+def _abbreviates(short: str, full: str) -> bool:
+    """``second`` of ``secondary``, ``police-dept`` of ``police-department``: each part a shortening of its own."""
+    parts, full_parts = short.lower().split("-"), full.lower().split("-")
+
+    def shortens(part: str, whole: str) -> bool:  # the same first letter, the rest in order: dept of department
+        letters = iter(whole[1:])
+        return part == whole or (len(part) >= 3 and part[0] == whole[0] and all(c in letters for c in part[1:]))
+
+    return short.lower() != full.lower() and len(parts) == len(full_parts) and all(
+        shortens(p, f) for p, f in zip(parts, full_parts, strict=True))
+
+
+def did_you_mean(wrong: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` when ``wrong`` is a likely typo of a choice (see :func:`typo_of`), else ``""``."""
+    close = typo_of(wrong, choices)
+    return f"; did you mean '{close}'?" if close else ""
 
 
 @dataclass(frozen=True, order=True)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from string import Template
 
+from .data.contacts import STATES
 from .data.models import FILE_MODELS
 from .data.project import PACKAGE_DIR, SLUG, Project
 from .errors import OutputExists, UsageError
 from .schema import write_schemas
 
 SKELETON_DIR = PACKAGE_DIR / "skeleton"
-STATE = re.compile(r"^[A-Z]{2}$")
 
 
 def refuse_target(project: Project, slug: str) -> Path:
@@ -37,8 +36,9 @@ def new_city(project: Project, slug: str, name: str, state: str) -> list[Path]:
     """Scaffold ``cities/<slug>/`` with the six files (and the JSON Schemas editors use); return what was written."""
     folder = refuse_target(project, slug)
     state = state.strip().upper()
-    if not STATE.match(state):
-        raise UsageError(f"'{state}' is not a two-letter state code", hint="for example --state OH")
+    if state not in STATES:
+        raise UsageError(f"'{state}' is not a US state code", hint="give the USPS two-letter code of a state, DC or "
+                         "a territory, for example --state OH")
     if not name.strip() or any(c in name for c in "\n\r:#{}[]&*!|>'\"%@`"):
         raise UsageError(f"'{name}' cannot be used as a city name", hint="use letters, spaces, hyphens and dots")
     values = {"slug": slug, "name": name.strip(), "state": state}

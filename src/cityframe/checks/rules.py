@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from ..data.load import City
 from ..data.models import Source
 from ..data.sources import PathKey
-from ..errors import Finding, did_you_mean
+from ..errors import Finding, did_you_mean, typo_of
 from .fonts import font_findings
 from .markdown import markdown_findings
 
@@ -28,6 +28,9 @@ KIND_WORDS = {
     "goal": ("a goal id", "city.yaml"),
     "working-group": ("a working group id", "governance.yaml"),
 }
+KIND_NOUNS = {"stakeholder": "stakeholder", "threat": "threat", "objective": "objective", "factor": "factor",
+              "resource": "resource", "intervention": "intervention", "goal": "goal",
+              "working-group": "working group"}
 MAX_FINDINGS = 100
 """A city with more problems than this has one systematic mistake; the rest would only bury it."""
 
@@ -83,26 +86,62 @@ class _Index:
                 first[key] = where
         for ident in city.catalog:
             self.by_id.setdefault(ident, []).append(Declared("catalog", "", ()))
+        self.used: set[tuple[str, str]] = set()
+        self.unresolved: dict[tuple[str, str], list[tuple[str, PathKey]]] = {}
 
     def ids(self, kind: str) -> list[str]:
         kinds = {kind, "catalog"} if kind == "resource" else {kind}
         return [i for i, places in self.by_id.items() if any(p.kind in kinds for p in places)]
 
     def resolve(self, file: str, path: PathKey, ident: str | None, kind: str) -> None:
+        """Note a reference; the ones that resolve to nothing are reported by :meth:`report_unresolved`."""
         if not ident:
             return
         kinds = {kind, "catalog"} if kind == "resource" else {kind}
         places = self.by_id.get(ident, [])
         if any(p.kind in kinds for p in places):
+            self.used.add((kind, ident))
             return
+        self.unresolved.setdefault((kind, ident), []).append((file, path))
+
+    def report_unresolved(self) -> None:
+        """One finding per reference to nothing, or one at the definition when an id was renamed by mistake.
+
+        When an id is declared but referenced nowhere while a close spelling of it is referenced several times,
+        the declaration is the likely typo: one finding there says so, instead of one per reference.
+        """
+        for (kind, ident), references in self.unresolved.items():
+            unused = [i for i, places in self.by_id.items()
+                      if (kind, i) not in self.used and any(p.kind == kind for p in places)]
+            renamed = typo_of(ident, unused) if len(references) > 1 else None
+            if renamed is not None:
+                where = next(p for p in self.by_id[renamed] if p.kind == kind)
+                line, _ = self.city.sources[where.file].locate(where.path)
+                self.findings.append(self.city.finding(
+                    where.file, where.path, f"'{renamed}' (line {line}) is used nowhere, while {len(references)} "
+                    f"references name '{ident}'", hint=f"if they mean the same {KIND_NOUNS[kind]}, "
+                    f"correct the id here to '{ident}'"))
+                continue
+            message, hint = self._not_found(ident, kind)
+            for file, path in references:
+                self.findings.append(self.city.finding(file, path, message, hint=hint))
+
+    def _not_found(self, ident: str, kind: str) -> tuple[str, str | None]:
+        places = self.by_id.get(ident, [])
         other = next((p.kind for p in places if p.kind != "catalog"), None)
         message = f"'{ident}' is not {KIND_WORDS[kind][0]}"
         if other:
             message += f"; it is {KIND_WORDS[other][0]}"
-        guess = did_you_mean(ident, self.ids(kind), cutoff=0.5)
-        message += guess
-        hint = None if guess else f"use {KIND_WORDS[kind][0]} from {KIND_WORDS[kind][1]}"
-        self.findings.append(self.city.finding(file, path, message, hint=hint))
+        guess = did_you_mean(ident, self.ids(kind))
+        if guess:
+            return message + guess, None
+        if other:
+            return message, f"use {KIND_WORDS[kind][0]} from {KIND_WORDS[kind][1]}"
+        if kind == "resource":
+            return message, (f"add a resource with id: {ident} to resources.yaml, or run 'cityframe catalog' to "
+                             "find a national one and list its id under include:")
+        return message, (f"add a {KIND_NOUNS[kind]} with id: {ident} to {KIND_WORDS[kind][1]}, or use an id that "
+                         "is there")
 
     def resolve_all(self, file: str, path: PathKey, idents: Iterable[str], kind: str) -> None:
         for n, ident in enumerate(idents):
@@ -134,7 +173,7 @@ def _references(city: City, index: _Index) -> None:
         index.resolve("resources.yaml", ("resources", i, "provider_id"), resource.provider_id, "stakeholder")
     for i, ident in enumerate(city.resources.include):
         if ident not in city.catalog:
-            guess = did_you_mean(ident, city.catalog, cutoff=0.5)
+            guess = did_you_mean(ident, city.catalog)
             hint = None if guess else "run 'cityframe catalog' to list the national catalog's ids"
             index.findings.append(city.finding(
                 "resources.yaml", ("include", i), f"'{ident}' is not in the national catalog{guess}", hint=hint))
@@ -203,7 +242,17 @@ def _resources(city: City, today: dt.date) -> Iterator[Finding]:
             yield city.finding("resources.yaml", ("resources", i, "id"),
                                f"'{resource.id}' has no last_verified date", severity="warning",
                                hint="check its contact details and set last_verified: YYYY-MM-DD")
-        elif (today - resource.last_verified).days > STALE_AFTER_DAYS:
+        elif resource.last_verified > today:
+            yield city.finding("resources.yaml", ("resources", i, "last_verified"),
+                               f"'{resource.id}' says it was verified on {resource.last_verified}, which is in the "
+                               f"future (today is {today})",
+                               hint="write the day the details were actually checked, today or earlier")
+        elif resource.verification is None:
+            yield city.finding("resources.yaml", ("resources", i, "last_verified"),
+                               f"'{resource.id}' does not say how it was verified on {resource.last_verified}",
+                               severity="warning", hint="add verification: checked-against-source (read against "
+                               "its published source) or confirmed-with-provider (you called or wrote to them)")
+        if resource.last_verified is not None and (today - resource.last_verified).days > STALE_AFTER_DAYS:
             yield city.finding("resources.yaml", ("resources", i, "last_verified"),
                                f"'{resource.id}' was last verified on {resource.last_verified}, more than 12 months "
                                "ago", severity="warning", hint="check its contact details and update last_verified")
@@ -323,7 +372,9 @@ def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
     """Every cross-reference and consistency finding for a validated city, errors and warnings."""
     index = _Index(city)
     _references(city, index)
-    findings = [*index.findings, *_chair(city), *_dates(city), *_coverage(city),
+    index.report_unresolved()
+    loaded = [w for source in city.sources.values() for w in source.warnings]
+    findings = [*index.findings, *loaded, *_chair(city), *_dates(city), *_coverage(city),
                 *_resources(city, today or dt.date.today()), *_logo(city), *_sources(city),
                 *_ratings(city), *_accessibility_contact(city),
                 *editor_notes(city), *font_findings(city), *markdown_findings(city)]

@@ -28,6 +28,7 @@ from .models import (
 from .project import SLUG, Project
 from .sources import PathKey, YamlError, YamlSource, format_path, read_trusted_yaml, read_yaml, shown, why_not_a_date
 from .validators import validate
+from .written import as_written
 
 CATALOG_FILE = Path(__file__).resolve().parent / "catalog" / "national.yaml"
 MAX_FINDINGS_PER_FILE = 100
@@ -82,7 +83,8 @@ _PATTERN_WORDS = {
     "^[a-z0-9]+(-[a-z0-9]+)*$": ("is not a valid id", "use lowercase letters, digits and hyphens, e.g. '{suggest}'"),
     "^[A-Z]{2}$": ("is not a two-letter state code", "write the USPS code in capitals, e.g. 'OH'"),
     "^#[0-9a-fA-F]{6}$": ("is not a color", "write a hex color such as '#1a5276'"),
-    r"^\d{5}(-\d{4})?$": ("is not a ZIP code", "write five digits, e.g. '45701'"),
+    r"^\d{5}(-\d{4})?$": ("is not a ZIP code", "write five digits, or ZIP+4 as 45701-2979; a ZIP code that "
+                          "starts with 0, such as 02142, is kept as written"),
     r"^[^@\s]+@[^@\s]+\.[^@\s]+$": ("is not an email address", "write it as name@example.org"),
     "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$": ("is not a language code", "use an ISO 639 code such as 'en' or 'es'"),
 }
@@ -152,6 +154,8 @@ def _error_words(error: dict[str, Any], model: type[BaseModel], source: YamlSour
     kind, loc, value, ctx = error["type"], tuple(error["loc"]), error.get("input"), error.get("ctx") or {}
     raw = source.raw.get(loc)
     described = _describe(value, raw)
+    if kind == "contact":
+        return str(ctx["message"]), str(ctx["hint"]), False
     if kind == "extra_forbidden" and loc in source.bare_keys:
         previous = source.bare_keys[loc]
         words = f"a comma splits this text: '{shown(str(loc[-1]))}', after the comma, is read as another field"
@@ -233,9 +237,16 @@ def validate_file(source: YamlSource, model: type[BaseModel]) -> tuple[BaseModel
     reported a second time, in pydantic's words, at the same place.
     """
     findings = list(source.findings)
+    data, problems = as_written(model, source.data, source.raw.get)
+    source.warnings = []
+    for problem in problems:
+        line, col = source.locate(problem.path)
+        found = Finding(source.file, line, col, format_path(problem.path), problem.message,
+                        severity="warning" if problem.severity == "warning" else "error", hint=problem.hint)
+        (source.warnings if found.severity == "warning" else findings).append(found)
     reported = {f.path for f in findings}
     try:
-        validated = validate(model, source.data)
+        validated = validate(model, data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             loc = tuple(error["loc"])
@@ -270,10 +281,13 @@ def load_catalog() -> tuple[dict[str, Resource], tuple[Finding, ...]]:
         return {}, ()
     # Fast path: the catalog is ours and valid; only a broken one is read again with positions for its findings.
     data = read_trusted_yaml(CATALOG_FILE)
-    if isinstance(data, dict):
+    text = read_trusted_yaml(CATALOG_FILE, text_only=True)
+    if isinstance(data, dict) and isinstance(text, dict):
+        kept, problems = as_written(CatalogFile, data, functools.partial(_at, text))
         try:
-            catalog = validate(CatalogFile, data)
-            return {r.id: r for r in catalog.resources}, ()
+            if not any(p.severity == "error" for p in problems):
+                catalog = validate(CatalogFile, kept)
+                return {r.id: r for r in catalog.resources}, ()
         except ValidationError:
             pass
     try:
@@ -285,6 +299,16 @@ def load_catalog() -> tuple[dict[str, Resource], tuple[Finding, ...]]:
         return {}, tuple(findings)
     assert isinstance(catalog, CatalogFile)
     return {r.id: r for r in catalog.resources}, ()
+
+
+def _at(data: Any, path: PathKey) -> str | None:
+    """The scalar at ``path`` in a tree read with every scalar as text, or None."""
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data if isinstance(data, str) else None
 
 
 def _refuse_links_out(project: Project, path: Path, display: str) -> None:

@@ -9,8 +9,20 @@ checked here, while "is this section filled in?" is decided by the required-sect
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from . import contacts
+from .written import ID, URL
 
 
 def _date_not_number(value: object) -> object:
@@ -20,19 +32,39 @@ def _date_not_number(value: object) -> object:
     return value
 
 
+def _contact_check(check: object) -> AfterValidator:
+    """A validator that runs a :mod:`.contacts` check and keeps the value as written, or reports its words."""
+
+    def validate(value: str) -> str:
+        try:
+            check(value)  # type: ignore[operator]
+        except contacts.ContactError as exc:
+            raise PydanticCustomError("contact", "{message}", {"message": exc.message, "hint": exc.hint}) from None
+        return value
+
+    return AfterValidator(validate)
+
+
 Date = Annotated[dt.date, BeforeValidator(_date_not_number)]
 """A calendar date, ``YYYY-MM-DD``."""
 
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80), ID]
 """Lowercase letters, digits and single hyphens: stable, URL-safe and easy to type in a reference."""
 
 Text = Annotated[str, StringConstraints(max_length=20_000)]
 """Free text; may use a small Markdown subset (paragraphs, lists, emphasis, links) in the documents."""
 
 ShortText = Annotated[str, StringConstraints(max_length=500)]
-Url = Annotated[str, StringConstraints(max_length=2_000)]
-Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
-StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Url = Annotated[str, StringConstraints(max_length=2_000), _contact_check(contacts.check_url), URL]
+"""An absolute ``https://`` (or ``http://``) web address; ``www.example.org`` alone is refused with the fix."""
+Email = Annotated[str, StringConstraints(max_length=320), _contact_check(contacts.check_email)]
+"""One email address and nothing else (no ``mailto:``, ``?subject=`` or second address), per email-validator."""
+StateCode = Annotated[str, _contact_check(contacts.check_state),
+                      Field(json_schema_extra={"enum": list(contacts.STATES)})]
+"""A USPS code: a state, DC or a territory (``XX`` is refused)."""
+PhoneNumber = Annotated[str, StringConstraints(max_length=60), _contact_check(contacts.parse_phone)]
+"""A phone number as published: US unless it starts with ``+``; short codes (211, 988, 741741) and vanity
+numbers (1-844-924-BIAS) are valid; an extension may follow (``ext. 9``)."""
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 def _rating(value: int) -> int:
@@ -124,13 +156,16 @@ ResourceStatus = Literal["active", "inactive", "defunct", "temporarily-closed"]
 GeographicScope = Literal["national", "state", "county", "city"]
 PhoneType = Literal["voice", "text", "fax", "cell", "video", "pager", "textphone"]
 PlanStatus = Literal["draft", "adopted"]
+Verification = Literal["checked-against-source", "confirmed-with-provider"]
+"""How an entry's details were verified: read against its published source (often the provider's website), or
+confirmed with the provider itself (a call, an email). The directory says which, in plain words."""
 
 
 class Model(BaseModel):
     """Base of every model: unknown keys are errors, and values are frozen once validated."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True, defer_build=True
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
     )
 
 
@@ -162,7 +197,7 @@ class Contact(Model):
 
     title: ShortText
     email: Email | None = None
-    phone: ShortText | None = None
+    phone: PhoneNumber | None = None
     url: Url | None = None
     visibility: Visibility
 
@@ -698,11 +733,28 @@ class InterventionsFile(Model):
 
 
 class Phone(Model):
-    """A phone number, typed after HSDS (``voice``, ``text`` ...)."""
+    """A phone number after HSDS 3.0 ``phone`` (``number``, ``extension``, ``type``, ``description``).
 
-    number: ShortText
+    ``keyword`` is the word to text to a text line (``Text HOME to 741741``).
+    """
+
+    number: PhoneNumber
+    extension: Annotated[str, StringConstraints(pattern=r"^\d{1,10}$")] | None = None
     type: PhoneType = "voice"
+    keyword: ShortText | None = None
     description: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _dialable(self) -> "Phone":
+        try:
+            contacts.parse_phone(self.number, self.extension)
+        except contacts.ContactError as exc:
+            raise PydanticCustomError("contact", "{message}", {"message": exc.message, "hint": exc.hint}) from None
+        if self.keyword and self.type != "text":
+            raise PydanticCustomError("contact", "{message}", {
+                "message": "a keyword is what residents text: it needs type: text",
+                "hint": "write type: text, or remove the keyword"})
+        return self
 
 
 class Address(Model):
@@ -741,7 +793,9 @@ class Resource(Model):
     is_crisis_line: bool = False
     status: ResourceStatus = "active"
     status_note: Text | None = None
-    last_verified: Date | None = None
+    last_verified: Date | None = Field(default=None, description="The day the details were last checked; HSDS "
+                                       "assured_date. Never in the future.")
+    verification: Verification | None = Field(default=None, description="How they were checked on that day.")
     source: Source | None = None
     external_211hsis_code: ShortText | None = None
     illustrative: bool = False

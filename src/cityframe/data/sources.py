@@ -66,6 +66,8 @@ class YamlSource:
     keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     raw: dict[PathKey, str] = field(default_factory=dict)
     """The text of every scalar as written, so a message can quote ``yes`` rather than the ``True`` YAML read."""
+    warnings: list[Finding] = field(default_factory=list)
+    """Warnings about single values (a web address with a look-alike letter) that ``check`` reports."""
     findings: list[Finding] = field(default_factory=list)
     """Problems with single values (an impossible date) that do not stop the rest of the file being checked."""
     bare_keys: dict[PathKey, PathKey | None] = field(default_factory=dict)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 from pydantic import BaseModel
@@ -22,7 +23,8 @@ from pydantic import BaseModel
 from .. import __version__
 from ..checks.rules import EDITOR_NOTE, editor_notes
 from ..checks.sections import Document, SectionStatus, document_status, documents, is_filled
-from ..data.models import Contact, Note
+from ..data.contacts import STATES, parse_phone
+from ..data.models import Contact, Note, Phone
 from . import charts
 from .templates import with_article
 
@@ -43,19 +45,7 @@ DEFAULT_UNDERCOUNT_CAVEAT = (
     "Hate crimes and bias incidents are widely under-reported, and reporting to official statistics is "
     "voluntary: counts understate the problem.")
 
-STATE_NAMES = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
-    "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia", "FL": "Florida", "GA": "Georgia",
-    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
-    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
-    "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
-    "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
-    "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
-    "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
-    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington",
-    "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming", "PR": "Puerto Rico", "GU": "Guam",
-    "VI": "U.S. Virgin Islands", "AS": "American Samoa", "MP": "Northern Mariana Islands",
-}
+STATE_NAMES = STATES
 
 LANGUAGE_CODES = {
     "english": "en", "spanish": "es", "español": "es", "espanol": "es", "french": "fr", "français": "fr",
@@ -106,6 +96,7 @@ GOVERNMENT_FORMS = {
 SCOPE_LABELS = {"national": "National", "state": "State", "county": "County", "city": "Local"}
 PHONE_TYPE_LABELS = {"voice": "Call", "text": "Text", "fax": "Fax", "cell": "Mobile", "video": "Video call",
                      "pager": "Pager", "textphone": "TTY"}
+"""The word before a number: "Call (740) 555-0123", "Text HOME to 741741", "TTY (800) 487-4889"."""
 CATEGORY_SECTIONS = {
     "report-an-incident": "report-an-incident", "get-support": "get-support", "crisis-line": "crisis-lines",
     "training-and-education": "training-and-education", "community-program": "community-programs",
@@ -169,8 +160,14 @@ def to_view(value: Any, edition: Edition) -> Any:
     if isinstance(value, (Contact, Note)) and not visible(value, edition):
         return None
     if isinstance(value, BaseModel):
-        return View(**{name: () if name == "editor_notes" and edition != "internal"
-                       else to_view(getattr(value, name), edition) for name in type(value).model_fields})
+        fields = {name: () if name == "editor_notes" and edition != "internal"
+                  else to_view(getattr(value, name), edition) for name in type(value).model_fields}
+        if isinstance(value, Phone):
+            fields.update(_dial(value))
+        elif isinstance(value, Contact):
+            dial = parse_phone(value.phone) if value.phone else None
+            fields.update(phone_display=dial.display if dial else None, phone_href=dial.href if dial else None)
+        return View(**fields)
     if isinstance(value, (list, tuple)):
         items = (to_view(v, edition) for v in value)
         return tuple(v for v in items if v is not None)
@@ -432,17 +429,45 @@ def _interventions(city: City, edition: Edition, labels: Mapping[str, Labels]) -
     return tuple(views)
 
 
-def _phone_href(number: str | None) -> str | None:
-    if not number or not re.fullmatch(r"[0-9+().\- ]{3,30}", number):
+def _dial(phone: Phone) -> dict[str, str]:
+    """How a document writes and links a phone, and the words before it.
+
+    ``display`` is "(740) 555-0123, ext. 9" and ``href`` "tel:+17405550123;ext=9" (``sms:741741?body=HOME`` for a
+    text line, so that a phone opens a message rather than a call).
+    """
+    dial = parse_phone(phone.number, phone.extension)
+    label = PHONE_TYPE_LABELS[phone.type]
+    if phone.type == "text":
+        href = "sms:" + dial.digits + (f"?body={quote(phone.keyword)}" if phone.keyword else "")
+    else:
+        href = dial.href
+    return {"display": dial.display, "href": href, "type_label": label,
+            "type_word": label if label.isupper() else label.lower()}
+
+
+def _host(url: str | None) -> str:
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host.removeprefix("www.")
+
+
+def _verified_words(resource: Any) -> str | None:
+    """The words before a resource's ``last_verified`` date, saying how it was verified and no more than that."""
+    if resource.last_verified is None:
         return None
-    digits = re.sub(r"[^0-9+]", "", number)
-    return f"tel:{digits}" if digits else None
+    if resource.verification == "confirmed-with-provider":
+        return "Confirmed with the provider on"
+    if resource.verification == "checked-against-source":
+        source_url = resource.source.url if resource.source else None
+        if source_url and resource.url and _host(source_url) == _host(resource.url):
+            return "Details checked against the provider's website on"
+        return "Details checked against the published source on"
+    return "Details last checked on"
 
 
 def _resource(resource: Any, edition: Edition, local: bool) -> View:
     view = to_view(resource, edition)
-    phones = tuple(p.replace(href=_phone_href(p.number), type_label=PHONE_TYPE_LABELS[p.type]) for p in view.phones)
-    return view.replace(phones=phones, local=local, scope_label=SCOPE_LABELS[resource.geographic_scope],
+    return view.replace(local=local, verified_words=_verified_words(resource),
+                        scope_label=SCOPE_LABELS[resource.geographic_scope],
                         level_label=LEVEL_LABELS[resource.level] if resource.level else None,
                         status_label=RESOURCE_STATUS_LABELS[resource.status],
                         tier_labels=tuple(TIER_LABELS[t] for t in resource.prevention_tier),
