@@ -25,8 +25,12 @@ def _markdown_warnings(project):
 
 
 def test_the_pilot_cities_have_no_markdown_warnings(repo_project) -> None:
+    from cityframe.checks.markdown import markdown_findings
+
     for slug in ("athens", "stamford"):
-        assert not assess(repo_project, slug).warnings
+        report = assess(repo_project, slug)
+        assert report.city is not None and not report.errors
+        assert list(markdown_findings(report.city)) == []
 
 
 def test_sub_list_indented_too_little_vague_link_text_and_mailto_fields(scratch_project) -> None:
