@@ -419,6 +419,82 @@ def diff(
         _write(render[output_format](diffs))
 
 
+class StatusFormat(StrEnum):
+    """Output format of ``status``."""
+
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+@app.command()
+def status(
+    slugs: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
+        help="Cities to show (default: every city).", show_default=False)] = None,
+    all_cities: Annotated[bool, typer.Option("--all", help="Every city in cities/ (the default).")] = False,
+    output_format: Annotated[StatusFormat, typer.Option(
+        "--format", help="text for a terminal, json for programs, html for one accessible page.")
+    ] = StatusFormat.text,
+    out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--out", help="Write to this file instead of printing (written whole or not at all).", dir_okay=False)
+    ] = None,
+    today: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--today", help="The day to judge overdue milestones and reviews by, as YYYY-MM-DD (default: today), "
+                        "for reproducible output.")] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Where every city stands, for the staff who follow many cities.
+
+    Per city: completeness per document, errors and warnings, interventions by status, overdue milestones, days
+    since the data last changed (git), and the next review date and whether it has passed.
+
+    Example: cityframe status --all --format html --out build/status.html
+    """
+    with _user_errors():
+        import datetime as dt
+
+        from .data.project import open_project
+        from .errors import UsageError
+        from .status import as_html, as_json, rows, statuses, write_atomically
+
+        day = None
+        if today is not None:
+            try:
+                day = dt.date.fromisoformat(today)
+            except ValueError:
+                raise UsageError(f"--today {today} is not a date", hint="write it as YYYY-MM-DD, e.g. 2028-01-31") \
+                    from None
+        proj = open_project(project)
+        selected = _select(proj, slugs or [], all_cities or not slugs)
+        cities = statuses(proj, selected, day)
+        if output_format is StatusFormat.text and out is None:
+            from rich.table import Table
+
+            table_rows = rows(cities)
+            table = Table(*(table_rows[0].keys() if table_rows else ("city",)))
+            table.columns[0].no_wrap = True
+            for row in table_rows:
+                table.add_row(*row.values())
+            _console().print(table)
+            for city in cities:  # the oldest few: the whole list is in the JSON and HTML
+                for milestone in city.overdue[:3]:
+                    _say(f"{city.slug}: overdue since {milestone.date}: {milestone.intervention}: "
+                         f"{milestone.description}")
+                if len(city.overdue) > 3:
+                    _say(f"{city.slug}: ... and {len(city.overdue) - 3} more overdue milestones "
+                         "(--format html or json lists them all)")
+            return
+        if output_format is StatusFormat.text:
+            text = "".join("; ".join(f"{k}: {v}" for k, v in row.items()) + "\n" for row in rows(cities))
+        else:
+            text = as_html(cities) if output_format is StatusFormat.html else as_json(cities)
+        if out is None:
+            _write(text)
+        else:
+            write_atomically(out, text)
+            _say(f"wrote {out}")
+
+
 class OutputFormat(StrEnum):
     """What ``build`` writes."""
 
