@@ -133,6 +133,7 @@ def _select(project: Project, slugs: list[str], all_cities: bool) -> list[str]:
     from .errors import UsageError
 
     known = project.city_slugs()
+    slugs = _slugs_of(project, slugs)
     if all_cities:
         if not known:
             raise UsageError(f"there are no cities in {project.cities_dir}", hint="create one with 'cityframe new'")
@@ -144,6 +145,29 @@ def _select(project: Project, slugs: list[str], all_cities: bool) -> list[str]:
     if len(known) == 1:
         return known
     raise UsageError("name a city or pass --all", hint=f"cities here: {', '.join(known) or 'none yet'}")
+
+
+def _slugs_of(project: Project, words: list[str]) -> list[str]:
+    """Cities named by slug or by a file inside them (``cities/athens/stakeholders.yaml``).
+
+    pre-commit passes the changed files this way; a path outside ``cities/`` is a usage error.
+    """
+    from .errors import UsageError
+
+    slugs = []
+    for word in words:
+        if not any(mark in word for mark in ("/", os.sep, ".")):  # a slug has none of these
+            slugs.append(word)
+            continue
+        try:
+            inside = Path(os.path.abspath(word)).relative_to(os.path.abspath(project.cities_dir))
+        except ValueError:
+            raise UsageError(f"'{word}' is not inside {project.relative(project.cities_dir)}/",
+                             hint="name a city (athens) or a file of one (cities/athens/city.yaml)") from None
+        if not inside.parts:
+            raise UsageError(f"'{word}' is the cities folder itself", hint="name a city, or pass --all")
+        slugs.append(inside.parts[0])
+    return list(dict.fromkeys(slugs))
 
 
 @app.command()
@@ -227,7 +251,9 @@ def _print_report(report: CityReport) -> None:
 
 @app.command()
 def check(
-    slugs: Annotated[Optional[list[str]], typer.Argument(help="Cities to check.", show_default=False)] = None,  # noqa: UP045
+    slugs: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
+        help="Cities to check, by name or by a file inside them (as pre-commit passes them).", show_default=False)
+    ] = None,
     all_cities: Annotated[bool, typer.Option("--all", help="Check every city in cities/.")] = False,
     output_format: Annotated[
         Format, typer.Option("--format", help="text for people, json for programs, github for GitHub Actions "
