@@ -262,7 +262,15 @@ def compare(old: Side, new: Side) -> list[Change]:
     changes += [Change("national resource", i, "added") for i in now_included if i not in was_included]
     changes += [Change("national resource", i, "removed") for i in was_included if i not in now_included]
     changes += _sections(old.report, new.report)
-    return changes
+    return _without_renamed_references(changes)
+
+
+def _without_renamed_references(changes: list[Change]) -> list[Change]:
+    """A renamed stakeholder is said once (removed, added), not again in every intervention it leads."""
+    removed = {c.id for c in changes if c.kind == "stakeholder" and c.action == "removed"}
+    added = {c.id for c in changes if c.kind == "stakeholder" and c.action == "added"}
+    return [c for c in changes if not (c.kind == "intervention" and c.field == "lead" and c.old in removed
+                                       and c.new in added)]
 
 
 # --- the command -------------------------------------------------------------------------------------------
