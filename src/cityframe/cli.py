@@ -221,7 +221,7 @@ def _say(text: str = "", *, err: bool = False, **style: object) -> None:
     typer.echo(typer.style(text, **style) if style else text, err=err)  # type: ignore[arg-type]
 
 
-def _print_report(report: CityReport) -> None:
+def _print_report(report: CityReport, strict: bool = False) -> None:
     """Findings first (one ``file:line:col:`` line each, as editors and CI logs link them), then sections."""
     for finding in report.errors + report.warnings:
         _say(str(finding))
@@ -247,6 +247,10 @@ def _print_report(report: CityReport) -> None:
                 _say(f"               - {missing}")
     verdict = typer.style("complete", fg="green") if report.complete else typer.style("incomplete", fg="red")
     typer.echo(f"  completeness: {report.completeness:g}% ({verdict})")
+    # The same verdict as the JSON's "ok": complete sections do not make a city with errors ready.
+    if report.complete and not report.ok(strict):
+        blocking = f"{errors} error(s)" if errors else f"{warnings} warning(s) (--strict)"
+        typer.echo("  " + typer.style("not ready", fg="red", bold=True) + f": fix the {blocking} above")
 
 
 @app.command()
@@ -290,7 +294,7 @@ def check(
                 _write(junit_xml(reports, strict=strict))
             else:
                 for report in reports:
-                    _print_report(report)
+                    _print_report(report, strict)
                     _say()
             sys.stdout.flush()
         except BrokenPipeError:  # `cityframe check | head`: the verdict still decides the exit code
