@@ -502,6 +502,8 @@ def status(
 
             table_rows = rows(cities)
             table = Table(*(table_rows[0].keys() if table_rows else ("city",)))
+            for column in table.columns:  # wrap on a narrow terminal, never cut a value with "…"
+                column.overflow = "fold"
             table.columns[0].no_wrap = True
             for row in table_rows:
                 table.add_row(*row.values())

@@ -157,21 +157,14 @@ def _review_text(status: CityStatus) -> str:
     return f"{status.next_review}" + (" (passed)" if status.review_passed else "")
 
 
-def _documents_text(status: CityStatus) -> str:
-    if not status.report.documents:
-        return "not measured (fix the errors)"
-    return ", ".join(f"{d.document.title} {d.completeness:g}%" for d in status.report.documents)
-
-
 def rows(cities: list[CityStatus]) -> list[dict[str, str]]:
     """The terminal table's rows: one per city, every cell as text."""
-    return [{"city": f"{s.name} ({s.slug})" if s.name != s.slug else s.slug,
-             "complete": f"{s.report.completeness:g}%",
-             "documents": _documents_text(s),
+    return [{"city": s.slug,
+             "complete": f"{s.report.completeness:g}%" if s.report.documents else "not measured",
              "errors": str(len(s.report.errors)), "warnings": str(len(s.report.warnings)),
              "interventions": _interventions_text(s.interventions),
-             "overdue milestones": str(len(s.overdue)),
-             "last change": _change_text(s), "next review": _review_text(s)} for s in cities]
+             "overdue": str(len(s.overdue)),
+             "last change": _change_text(s).split(" (")[0], "next review": _review_text(s)} for s in cities]
 
 
 def as_json(cities: list[CityStatus]) -> str:
