@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -198,8 +199,8 @@ class Revision:
         return f"{self.short} with uncommitted changes" if self.dirty else self.short
 
 
-def current_revision(project: Project, path: str | None = None) -> Revision | None:
-    """HEAD and whether ``path`` (project-relative; the whole project when None) has uncommitted changes.
+def current_revision(project: Project, paths: Sequence[str] = ()) -> Revision | None:
+    """HEAD and whether ``paths`` (project-relative; the whole project when empty) have uncommitted changes.
 
     None outside git, without git, or before the first commit: then documents carry no revision line.
     """
@@ -210,8 +211,9 @@ def current_revision(project: Project, path: str | None = None) -> Revision | No
     except (UsageError, EnvironmentFailure):
         return None
     commit = git(repo.root, "rev-parse", "HEAD").stdout.decode().strip()
-    where = repo.path_of(path) if path else (repo.prefix or ".")
-    status = git(repo.root, "status", "--porcelain", "--untracked-files=normal", "--", f":/{where}", check=False)
+    wheres = [repo.path_of(p) for p in paths] or [repo.prefix or "."]
+    status = git(repo.root, "status", "--porcelain", "--untracked-files=normal", "--",
+                 *(f":/{where}" for where in wheres), check=False)
     return Revision(commit, short(repo, commit), bool(status.stdout.strip()))
 
 
