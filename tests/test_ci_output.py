@@ -289,5 +289,6 @@ def test_pre_commit_hook_checks_the_cities_of_the_changed_files(bad_reference) -
     assert failing.returncode == 1 and failing.stdout.count("Athens (athens): 1 error(s)") == 1
     passing = run(*entry[1:], "cities/quillon/city.yaml", cwd=REPO / "examples" / "city-repo")
     assert passing.returncode == 0, passing.stdout + passing.stderr
+    (project.root / "README.md").write_text("# Athens\n", encoding="utf-8")
     outside = run(*entry[1:], "README.md", cwd=project.root)
     assert outside.returncode == 2 and "'README.md' is not inside cities/" in outside.stderr

@@ -150,13 +150,14 @@ def _select(project: Project, slugs: list[str], all_cities: bool) -> list[str]:
 def _slugs_of(project: Project, words: list[str]) -> list[str]:
     """Cities named by slug or by a file inside them (``cities/athens/stakeholders.yaml``).
 
-    pre-commit passes the changed files this way; a path outside ``cities/`` is a usage error.
+    pre-commit passes the changed files this way; only an existing file counts as one, and a file outside
+    ``cities/`` is a usage error.
     """
     from .errors import UsageError
 
     slugs = []
     for word in words:
-        if not any(mark in word for mark in ("/", os.sep, ".")):  # a slug has none of these
+        if not Path(word).is_file():  # a slug, or something that is neither (refused as a city name)
             slugs.append(word)
             continue
         try:
