@@ -173,12 +173,7 @@ def _render_outputs(project: Project, report: CityReport, *, formats: str, editi
     wants_pdf = formats in ("all", "pdf")
     if wants_pdf:
         renderer.start()  # the workers import WeasyPrint while this process renders the HTML
-    # The commit the inputs come from, and whether they differ from it (the output folder is no input).
-    from .data.history import current_revision
-
-    revision = current_revision(project, [f"cities/{slug}", "templates"])
-    pages = _render_html(report, edition, pdf=wants_pdf,  # the index page links the PDFs only when they are built
-                         revision=str(revision) if revision else None)
+    pages = _render_html(report, edition, pdf=wants_pdf)  # the index page links the PDFs only when they are built
     files: dict[str, bytes] = {}
     assets: dict[str, bytes] = {}
     if formats in ("all", "html"):
@@ -255,10 +250,15 @@ def _same_content(path: Path, content: bytes) -> bool:
         return False
 
 
-def _render_html(report: CityReport, edition: str, *, pdf: bool = True, revision: str | None = None) -> dict[str, str]:
+def _render_html(report: CityReport, edition: str, *, pdf: bool = True) -> dict[str, str]:
+    from .data.history import current_revision
     from .render.html import render_city
 
-    pages = render_city(report.city, report, edition=edition, pdf=pdf, revision=revision)
+    # The commit the inputs come from, and whether they differ from it (the output folder is no input).
+    city = report.city
+    assert city is not None  # only a city whose data loads is rendered
+    revision = current_revision(city.project, [f"cities/{city.slug}", "templates"])
+    pages = render_city(city, report, edition=edition, pdf=pdf, revision=str(revision) if revision else None)
     for name in pages:
         if "/" in name or "\\" in name or name.startswith(".") or not name.endswith(".html"):
             raise RuntimeError(f"render_city returned an unsafe page name: {name!r}")

@@ -59,6 +59,10 @@ def repository(project: Project) -> Repository:
     """The repository that holds ``project``; :class:`UsageError` when the folder is not in a git repository."""
     done = git(project.root, "rev-parse", "--show-toplevel", "--show-prefix", check=False)
     if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip()
+        if "not a git repository" not in said and said:  # e.g. git's "dubious ownership" refusal: say git's words
+            raise UsageError(f"git cannot read the repository of {project.root}: {said.splitlines()[0]}",
+                             hint="; ".join(line.strip() for line in said.splitlines()[1:] if line.strip()) or None)
         raise UsageError(f"{project.root} is not in a git repository",
                          hint="cityframe diff compares commits: run it inside a clone ('git init' and 'git commit' "
                               "start a history)")
