@@ -301,8 +301,12 @@ def _inputs_digest(project: Project, report: CityReport, state: BuildState, *, f
     sections = [(d.document.id, [(s.section.id, s.status, tuple(s.missing)) for s in d.sections])
                 for d in report.documents]
     pdf = weasyprint_version() if formats in ("all", "pdf") else ""
+    from .data.history import current_revision
+
+    # The covers name the git revision the inputs come from: a commit with no change of content is news too.
+    revision = current_revision(project, [f"cities/{report.slug}", "templates"])
     return digest(state.digest_files(files), formats, edition, pdf, os.environ.get("SOURCE_DATE_EPOCH"),
-                  findings, sections)
+                  findings, sections, str(revision) if revision else None)
 
 
 def _render_outputs(project: Project, report: CityReport, *, formats: str, edition: str, renderer: _PdfRenderer,
@@ -395,9 +399,14 @@ def shared_assets(pages: Iterable[str], templates: Path) -> dict[str, bytes]:
 
 
 def _render_html(report: CityReport, edition: str, *, pdf: bool = True) -> dict[str, str]:
+    from .data.history import current_revision
     from .render.html import render_city
 
-    pages = render_city(report.city, report, edition=edition, pdf=pdf)
+    # The commit the inputs come from, and whether they differ from it (the output folder is no input).
+    city = report.city
+    assert city is not None  # only a city whose data loads is rendered
+    revision = current_revision(city.project, [f"cities/{city.slug}", "templates"])
+    pages = render_city(city, report, edition=edition, pdf=pdf, revision=str(revision) if revision else None)
     for name in pages:
         if "/" in name or "\\" in name or name.startswith(".") or not name.endswith(".html"):
             raise RuntimeError(f"render_city returned an unsafe page name: {name!r}")

@@ -43,15 +43,41 @@ class Format(StrEnum):
 
     text = "text"
     json = "json"
+    github = "github"
+    junit = "junit"
+
+
+class ListFormat(StrEnum):
+    """Output format of ``list`` and ``catalog``."""
+
+    text = "text"
+    json = "json"
+
+
+class DiffFormat(StrEnum):
+    """Output format of ``diff``."""
+
+    text = "text"
+    markdown = "markdown"
+    json = "json"
 
 
 def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     console = Console(stderr=stderr, highlight=False, soft_wrap=True)
-    if not console.is_terminal:  # piped or in CI: never cut ids to fit 80 columns
+    if not console.is_terminal and "COLUMNS" not in os.environ:  # piped or in CI: room for whole lines
         console.width = 200
     return console
+
+
+def _write(text: str) -> None:
+    """Write a whole output to stdout; a reader that leaves early (``| head``) is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @contextmanager
@@ -107,6 +133,7 @@ def _select(project: Project, slugs: list[str], all_cities: bool) -> list[str]:
     from .errors import UsageError
 
     known = project.city_slugs()
+    slugs = _slugs_of(project, slugs)
     if all_cities:
         if not known:
             raise UsageError(f"there are no cities in {project.cities_dir}", hint="create one with 'cityframe new'")
@@ -118,6 +145,30 @@ def _select(project: Project, slugs: list[str], all_cities: bool) -> list[str]:
     if len(known) == 1:
         return known
     raise UsageError("name a city or pass --all", hint=f"cities here: {', '.join(known) or 'none yet'}")
+
+
+def _slugs_of(project: Project, words: list[str]) -> list[str]:
+    """Cities named by slug or by a file inside them (``cities/athens/stakeholders.yaml``).
+
+    pre-commit passes the changed files this way; only an existing file counts as one, and a file outside
+    ``cities/`` is a usage error.
+    """
+    from .errors import UsageError
+
+    slugs = []
+    for word in words:
+        if not Path(word).is_file():  # a slug, or something that is neither (refused as a city name)
+            slugs.append(word)
+            continue
+        try:
+            inside = Path(os.path.abspath(word)).relative_to(os.path.abspath(project.cities_dir))
+        except ValueError:
+            raise UsageError(f"'{word}' is not inside {project.relative(project.cities_dir)}/",
+                             hint="name a city (athens) or a file of one (cities/athens/city.yaml)") from None
+        if not inside.parts:
+            raise UsageError(f"'{word}' is the cities folder itself", hint="name a city, or pass --all")
+        slugs.append(inside.parts[0])
+    return list(dict.fromkeys(slugs))
 
 
 @app.command()
@@ -171,7 +222,7 @@ def _say(text: str = "", *, err: bool = False, **style: object) -> None:
     typer.echo(typer.style(text, **style) if style else text, err=err)  # type: ignore[arg-type]
 
 
-def _print_report(report: CityReport) -> None:
+def _print_report(report: CityReport, strict: bool = False) -> None:
     """Findings first (one ``file:line:col:`` line each, as editors and CI logs link them), then sections."""
     for finding in report.errors + report.warnings:
         _say(str(finding))
@@ -201,26 +252,34 @@ def _print_report(report: CityReport) -> None:
                 _say(f"               - {missing}")
     verdict = typer.style("complete", fg="green") if report.complete else typer.style("incomplete", fg="red")
     typer.echo(f"  completeness: {report.completeness:g}% ({verdict})")
+    # The same verdict as the JSON's "ok": complete sections do not make a city with errors ready.
+    if report.complete and not report.ok(strict):
+        blocking = f"{errors} error(s)" if errors else f"{warnings} warning(s) (--strict)"
+        typer.echo("  " + typer.style("not ready", fg="red", bold=True) + f": fix the {blocking} above")
 
 
 @app.command()
 def check(
-    slugs: Annotated[Optional[list[str]], typer.Argument(help="Cities to check.", show_default=False)] = None,  # noqa: UP045
+    slugs: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
+        help="Cities to check, by name or by a file inside them (as pre-commit passes them).", show_default=False)
+    ] = None,
     all_cities: Annotated[bool, typer.Option("--all", help="Check every city in cities/.")] = False,
     output_format: Annotated[
-        Format, typer.Option("--format", help="text for people, json for programs.")
+        Format, typer.Option("--format", help="text for people, json for programs, github for GitHub Actions "
+                                              "annotations (and $GITHUB_STEP_SUMMARY), junit for GitLab and Jenkins.")
     ] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     project: ProjectOption = None,
 ) -> None:
     """Validate cities and show, per document, which required sections are filled in.
 
-    Exit code 0 when every city is valid and complete, 1 when one is invalid or incomplete, 2 for usage errors.
+    Exit code 0 when every city is valid and complete, 1 when one is invalid or incomplete, 2 for usage errors,
+    3 for an internal error (README, "Exit codes").
 
     Example: cityframe check athens --format json
     """
     with _user_errors():
-        from .checks.report import JSON_FORMAT_VERSION, assess
+        from .checks.report import assess
         from .checks.similarity import copied_narratives
         from .data.project import open_project
 
@@ -231,12 +290,16 @@ def check(
         ok = all(r.ok(strict) for r in reports)
         try:
             if output_format is Format.json:
-                payload = {"format": JSON_FORMAT_VERSION, "strict": strict, "ok": ok,
-                           "cities": [r.as_dict() for r in reports]}
-                sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+                _write(_check_json(reports, strict, ok))
+            elif output_format is Format.github:
+                _write_github(proj, reports, strict)
+            elif output_format is Format.junit:
+                from .checks.ci import junit_xml
+
+                _write(junit_xml(reports, strict=strict))
             else:
                 for report in reports:
-                    _print_report(report)
+                    _print_report(report, strict)
                     _say()
             sys.stdout.flush()
         except BrokenPipeError:  # `cityframe check | head`: the verdict still decides the exit code
@@ -245,25 +308,65 @@ def check(
             raise typer.Exit(1)
 
 
+def _check_json(reports: list[CityReport], strict: bool, ok: bool) -> str:
+    from .checks.report import JSON_FORMAT_VERSION
+
+    payload = {"format_version": JSON_FORMAT_VERSION, "format": JSON_FORMAT_VERSION, "strict": strict, "ok": ok,
+               "cities": [r.as_dict(strict) for r in reports]}
+    return json.dumps(payload, indent=2, default=str) + "\n"
+
+
+def _write_github(project: Project, reports: list[CityReport], strict: bool) -> None:
+    """Workflow commands on stdout; the completeness table appended to $GITHUB_STEP_SUMMARY when it is set."""
+    from .checks.ci import github_lines, step_summary
+
+    # GitHub places an annotation by its path from the repository root, which is the job's working directory.
+    prefix = os.path.relpath(project.root, Path.cwd()).replace(os.sep, "/")
+    prefix = "" if prefix == "." or prefix.startswith("..") else prefix + "/"
+    _write("".join(line + "\n" for report in reports for line in github_lines(report, strict=strict,
+                                                                              prefix=prefix)))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as out:
+                out.write(step_summary(reports, strict=strict))
+        except OSError as exc:
+            _say(f"::warning title=cityframe::could not append to GITHUB_STEP_SUMMARY ({exc.strerror})")
+
+
 @app.command(name="list")
-def list_cities(project: ProjectOption = None) -> None:
+def list_cities(
+    output_format: Annotated[ListFormat, typer.Option("--format", help="text for people, json for programs.")
+                             ] = ListFormat.text,
+    project: ProjectOption = None,
+) -> None:
     """List the cities of the project with their completeness.
 
-    Example: cityframe list
+    Example: cityframe list --format json
     """
     with _user_errors():
-        from rich.table import Table
-
-        from .checks.report import assess
+        from .checks.report import JSON_FORMAT_VERSION, assess
         from .data.project import open_project
 
         proj = open_project(project)
-        table = Table("city", "name", "state", "valid", "complete")
+        rows = []
         for slug in proj.city_slugs():
             report = assess(proj, slug)
-            state = report.city.profile.city.state if report.city else "?"
-            table.add_row(slug, report.name, state, "yes" if report.valid else f"no ({len(report.errors)} error(s))",
-                          f"{report.completeness:g}%")
+            rows.append({"slug": slug, "name": report.name,
+                         "state": report.city.profile.city.state if report.city else None,
+                         "valid": report.valid, "errors": len(report.errors), "warnings": len(report.warnings),
+                         "complete": report.complete, "completeness": report.completeness})
+        if output_format is ListFormat.json:
+            _write(json.dumps({"format_version": JSON_FORMAT_VERSION, "cities": rows}, indent=2) + "\n")
+            return
+        from rich.table import Table
+
+        table = Table("city", "name", "state", "valid", "complete")
+        table.columns[0].no_wrap = True
+        table.columns[0].min_width = max((len(r["slug"]) for r in rows), default=4)
+        for row in rows:
+            table.add_row(row["slug"], row["name"], row["state"] or "?",
+                          "yes" if row["valid"] else f"no ({row['errors']} error(s))", f"{row['completeness']:g}%")
         _console().print(table)
 
 
@@ -284,26 +387,149 @@ def schema(
 
 
 @app.command()
-def catalog() -> None:
-    """List the national catalog's resources, with the ids a city puts under include:.
+def catalog(
+    output_format: Annotated[ListFormat, typer.Option("--format", help="text for people, json for programs.")
+                             ] = ListFormat.text,
+) -> None:
+    """List the national catalog's resources, with the ids a city puts under include: (ids are never cut).
 
-    Example: cityframe catalog
+    Example: cityframe catalog --format json
     """
     with _user_errors():
-        from rich.table import Table
-
+        from .checks.report import JSON_FORMAT_VERSION
         from .data.load import load_catalog
 
         entries, problems = load_catalog()
+        rows = [{"id": r.id, "name": r.name, "category": r.category, "geographic_scope": r.geographic_scope,
+                 "states": list(r.states), "status": r.status,
+                 "last_verified": str(r.last_verified) if r.last_verified else None}
+                for r in entries.values()]
+        if output_format is ListFormat.json:
+            _write(json.dumps({"format_version": JSON_FORMAT_VERSION, "resources": rows,
+                               "problems": [f.as_dict() for f in problems]}, indent=2) + "\n")
+            return
+        from rich.table import Table
+
+        # The ids are what people copy into include:, so their column never shrinks or cuts: the others wrap.
         table = Table("id", "name", "category", "scope", "status", "last verified")
-        for resource in entries.values():
-            scope = resource.geographic_scope + (f" ({', '.join(resource.states)})" if resource.states else "")
-            table.add_row(resource.id, resource.name, resource.category, scope, resource.status,
-                          str(resource.last_verified or "never"))
+        table.columns[0].no_wrap = True
+        table.columns[0].min_width = max((len(r["id"]) for r in rows), default=2)
+        for row in rows:
+            scope = row["geographic_scope"] + (f" ({', '.join(row['states'])})" if row["states"] else "")
+            table.add_row(row["id"], row["name"], row["category"], scope, row["status"],
+                          row["last_verified"] or "never")
         console = _console()
         console.print(table)
         for finding in problems:
             console.print(str(finding), markup=False)
+
+
+@app.command()
+def diff(
+    words: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
+        metavar="[REV_A [REV_B]] [SLUG ...]", show_default=False,
+        help="Two revisions (commits, tags, branches), then cities. REV_A defaults to the last tag, else the "
+             "commit where plan.status became adopted, else the city's first commit; REV_B to the working tree.")
+    ] = None,
+    output_format: Annotated[DiffFormat, typer.Option(
+        "--format", help="text for people, markdown for a pull-request comment or change log, json for programs.")
+    ] = DiffFormat.text,
+    project: ProjectOption = None,
+) -> None:
+    """What changed in a city's framework between two git revisions, in the plan's terms.
+
+    Stakeholders and seats, interventions, milestones, budgets, threats, objectives, resources, and sections that
+    became complete or incomplete.
+
+    Examples: cityframe diff HEAD~1 HEAD athens; cityframe diff v1.0 --format markdown
+    """
+    with _user_errors():
+        from .data.project import open_project
+        from .diff import as_json, as_markdown, as_text, diff_cities, split_arguments
+
+        proj = open_project(project)
+        revisions, slugs = split_arguments(proj, words or [])
+        diffs = diff_cities(proj, revisions, slugs)
+        render = {DiffFormat.text: as_text, DiffFormat.markdown: as_markdown, DiffFormat.json: as_json}
+        _write(render[output_format](diffs))
+
+
+class StatusFormat(StrEnum):
+    """Output format of ``status``."""
+
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+@app.command()
+def status(
+    slugs: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
+        help="Cities to show (default: every city).", show_default=False)] = None,
+    all_cities: Annotated[bool, typer.Option("--all", help="Every city in cities/ (the default).")] = False,
+    output_format: Annotated[StatusFormat, typer.Option(
+        "--format", help="text for a terminal, json for programs, html for one accessible page.")
+    ] = StatusFormat.text,
+    out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--out", help="Write to this file instead of printing (written whole or not at all).", dir_okay=False)
+    ] = None,
+    today: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--today", help="The day to judge overdue milestones and reviews by, as YYYY-MM-DD (default: today), "
+                        "for reproducible output.")] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Where every city stands, for the staff who follow many cities.
+
+    Per city: completeness per document, errors and warnings, interventions by status, overdue milestones, days
+    since the data last changed (git), and the next review date and whether it has passed.
+
+    Example: cityframe status --all --format html --out build/status.html
+    """
+    with _user_errors():
+        import datetime as dt
+
+        from .data.project import open_project
+        from .errors import UsageError
+        from .status import as_html, as_json, rows, statuses, write_atomically
+
+        day = None
+        if today is not None:
+            try:
+                day = dt.date.fromisoformat(today)
+            except ValueError:
+                raise UsageError(f"--today {today} is not a date", hint="write it as YYYY-MM-DD, e.g. 2028-01-31") \
+                    from None
+        proj = open_project(project)
+        selected = _select(proj, slugs or [], all_cities or not slugs)
+        cities = statuses(proj, selected, day)
+        if output_format is StatusFormat.text and out is None:
+            from rich.table import Table
+
+            table_rows = rows(cities)
+            table = Table(*(table_rows[0].keys() if table_rows else ("city",)))
+            for column in table.columns:  # wrap on a narrow terminal, never cut a value with "…"
+                column.overflow = "fold"
+            table.columns[0].no_wrap = True
+            for row in table_rows:
+                table.add_row(*row.values())
+            _console().print(table)
+            for city in cities:  # the oldest few: the whole list is in the JSON and HTML
+                for milestone in city.overdue[:3]:
+                    _say(f"{city.slug}: overdue since {milestone.date}: {milestone.intervention}: "
+                         f"{milestone.description}")
+                if len(city.overdue) > 3:
+                    _say(f"{city.slug}: ... and {len(city.overdue) - 3} more overdue milestones "
+                         "(--format html or json lists them all)")
+            return
+        if output_format is StatusFormat.text:
+            text = "".join("; ".join(f"{k}: {v}" for k, v in row.items()) + "\n" for row in rows(cities))
+        else:
+            text = as_html(cities) if output_format is StatusFormat.html else as_json(cities)
+        if out is None:
+            _write(text)
+        else:
+            write_atomically(out, text)
+            _say(f"wrote {out}")
 
 
 class OutputFormat(StrEnum):

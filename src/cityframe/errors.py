@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from enum import IntEnum
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -92,10 +93,23 @@ class Finding:
         return asdict(self)
 
 
+class ExitCode(IntEnum):
+    """Every command's exit status, in one place (README, "Exit codes")."""
+
+    OK = 0
+    """Done; for ``check``: every city valid and complete."""
+    FAILED = 1
+    """The data is invalid or incomplete (or a build failed on it)."""
+    USAGE = 2
+    """The command was asked for something that does not exist: a bad option, an unknown city or revision."""
+    INTERNAL = 3
+    """A bug in cityframe, or an environment it cannot work in (a missing program such as git)."""
+
+
 class CityframeError(Exception):
     """An error the user can act on; the CLI prints it without a traceback."""
 
-    exit_code = 1
+    exit_code: int = ExitCode.FAILED
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -109,7 +123,13 @@ class CityframeError(Exception):
 class UsageError(CityframeError):
     """The command was asked for something that does not exist (an unknown city, a bad slug)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
+
+
+class EnvironmentFailure(CityframeError):
+    """Something cityframe needs from the machine is missing or broken (the ``git`` program, a system library)."""
+
+    exit_code = ExitCode.INTERNAL
 
 
 class ProjectNotFound(UsageError):

@@ -12,6 +12,8 @@ from .rules import EDITOR_NOTE, check_city
 from .sections import Document, SectionStatus, document_status, documents
 
 JSON_FORMAT_VERSION = 1
+"""The version of ``check --format json`` (its ``format_version``); keys are only added within a version. The
+published JSON Schema is ``docs/check-output.schema.json``."""
 
 
 @dataclass
@@ -79,12 +81,14 @@ class CityReport:
         """Valid and complete (and, when strict, without warnings)."""
         return self.valid and self.complete and not (strict and self.warnings)
 
-    def as_dict(self) -> dict[str, object]:
-        """The stable JSON form of a city's report."""
+    def as_dict(self, strict: bool = False) -> dict[str, object]:
+        """The stable JSON form of a city's report (``docs/check-output.schema.json``)."""
         return {
             "slug": self.slug,
             "name": self.name,
+            "ok": self.ok(strict),
             "valid": self.valid,
+            "loaded": self.city is not None,
             "complete": self.complete,
             "completeness": self.completeness,
             "errors": [f.as_dict() for f in self.errors],

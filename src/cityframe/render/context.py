@@ -575,10 +575,12 @@ def _milestones(interventions: Sequence[View]) -> tuple[View, ...]:
     return tuple(sorted(rows, key=lambda r: r.date))
 
 
-def build_context(city: City, report: CityReport, edition: Edition = "public", *, pdf: bool = True) -> dict[str, Any]:
+def build_context(city: City, report: CityReport, edition: Edition = "public", *, pdf: bool = True,
+                  revision: str | None = None) -> dict[str, Any]:
     """Everything the templates of one city may show, for one edition (the same for all its pages).
 
     ``pdf``: whether the documents are also built as PDF; each document's ``pdf_href`` is ``None`` when not.
+    ``revision``: the git revision the documents are built from, or None (no revision line).
     """
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
@@ -608,6 +610,7 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
     objectives = tuple(o for g in goals for o in g.objectives)
     return {
         "generator": f"cityframe {__version__}",
+        "revision": revision,
         "lang": language_code(profile.plan.language_access.authoritative_language),
         "theme": theme,
         "edition": _edition(edition),

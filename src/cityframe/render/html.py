@@ -23,15 +23,18 @@ DOCUMENTS: dict[str, str] = {doc.id: doc.title for doc in documents()}
 INDEX_TEMPLATE = "index.html"
 
 
-def render_city(city: City, report: CityReport, edition: str = "public", pdf: bool = True) -> dict[str, str]:
+def render_city(city: City, report: CityReport, edition: str = "public", pdf: bool = True,
+                revision: str | None = None) -> dict[str, str]:
     """Every page of a city as complete HTML: ``index.html`` and ``<document id>.html`` for each document.
 
     ``pdf`` says whether the build also makes each document's PDF (``cityframe build`` does unless asked for HTML
-    only): the index page then links them, and never links a PDF that is not built.
+    only): the index page then links them, and never links a PDF that is not built. ``revision`` is the git
+    revision the data comes from (``3f2c1ab`` or ``3f2c1ab with uncommitted changes``), shown on the covers and in
+    the PDF metadata; None (outside git) shows none.
     """
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
-    context = build_context(city, report, edition, pdf=pdf)  # type: ignore[arg-type]
+    context = build_context(city, report, edition, pdf=pdf, revision=revision)  # type: ignore[arg-type]
     env = make_environment(city)
     pages = {"index.html": env.get_template(INDEX_TEMPLATE).render(context, document=None)}
     for doc in context["documents"]:
