@@ -17,7 +17,9 @@ import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin
@@ -91,6 +93,7 @@ def build_cities(project: Project, slugs: Sequence[str], *, formats: Formats = "
         raise UsageError(f"unknown format '{formats}'", hint=f"use one of {', '.join(FORMATS)}")
     if edition not in EDITIONS:
         raise UsageError(f"unknown edition '{edition}'", hint=f"use one of {', '.join(EDITIONS)}")
+    _refuse_bad_epoch(os.environ.get("SOURCE_DATE_EPOCH"))
     root = output_root(project, out)
     pdf_count = sum(1 for _ in documents()) if formats in ("all", "pdf") else 0
     if workers is None:
@@ -98,6 +101,17 @@ def build_cities(project: Project, slugs: Sequence[str], *, formats: Formats = "
     with _PdfRenderer(max(1, workers)) as renderer:
         return [_build_one(project, slug, root, formats=formats, strict=strict, edition=edition, console=console,
                            renderer=renderer) for slug in slugs]
+
+
+def _refuse_bad_epoch(value: str | None) -> None:
+    """SOURCE_DATE_EPOCH (reproducible builds' clock) must be a whole number of seconds when it is set."""
+    if value is None or re.fullmatch(r"[0-9]{1,12}", value.strip()):
+        return
+    from .data.sources import shown
+
+    raise UsageError(f"the environment variable SOURCE_DATE_EPOCH is '{shown(value)}', not a number of seconds",
+                     hint="unset it, or set it to whole seconds since 1970, for example "
+                          "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
 
 
 def _say(console: Console | None, text: str) -> None:
@@ -110,6 +124,10 @@ def _build_one(project: Project, slug: str, root: Path, *, formats: str, strict:
     from .checks.report import assess
 
     report = assess(project, slug)
+    if project.override_folders(slug):
+        from .render.html import check_overrides
+
+        report.errors.extend(check_overrides(project, slug))
     # The same lines as 'check', so an editor or CI log links each one to file:line:col.
     for finding in report.errors + report.warnings:
         _say(console, str(finding))
@@ -143,10 +161,17 @@ def _build_one(project: Project, slug: str, root: Path, *, formats: str, strict:
     try:
         _refuse_cities(project, folder)
         folder.mkdir(parents=True, exist_ok=True)
+        for name in [*files, *assets]:  # before writing anything: a refusal leaves every file as it was
+            _refuse_linked_folders(folder, (folder / name).parent)
         unchanged = {name for name, content in assets.items() if _same_content(folder / name, content)}
         result.outputs = write_files(folder, dict(sorted(files.items())))
         result.outputs += write_files(folder, {n: c for n, c in sorted(assets.items()) if n not in unchanged})
         result.outputs += [folder / name for name in sorted(unchanged)]
+    except CityframeError as exc:  # a linked sub-folder of the output folder
+        result.errors = [str(exc)]
+        result.message = f"{slug}: not built: {exc}"
+        _say(console, result.message)
+        return result
     except OSError as exc:
         result.errors = [f"could not write {folder}: {exc}"]
         result.message = f"{slug}: not built: could not write {folder}: {exc.strerror or exc}"
@@ -186,15 +211,52 @@ def _render_outputs(project: Project, report: CityReport, *, formats: str, editi
         if f"{doc.id}.html" not in pages:
             raise RuntimeError(f"render_city returned no page '{doc.id}.html' (it returned {sorted(pages)})")
         jobs[output_name(f"{doc.id}.pdf", edition)] = pages[f"{doc.id}.html"]
-    roots = [builtin_templates_dir(), project.templates_dir, project.city_dir(slug)]
-    with _progress(console, f"{slug}: PDF", len(jobs)) as advance:
-        rendered = renderer.render(jobs, base_url=builtin_templates_dir(), allowed_roots=roots, on_done=advance)
+    _refuse_embedded_files(project, slug, jobs)
+    # Fonts and pictures from the template folders only: never the city's data files (see render.pdf).
+    roots = [builtin_templates_dir(), *project.override_folders(slug)]
+    folder = project.relative(result.folder) if result.folder else slug
+    try:
+        with _progress(console, f"{slug}: PDF", len(jobs)) as advance:
+            rendered = renderer.render(jobs, base_url=builtin_templates_dir(), allowed_roots=roots,
+                                       on_done=advance)
+    except OSError as exc:  # disk full, the file size limit (ulimit -f), a temporary folder that is read-only
+        raise CityframeError(f"could not write {folder}: {exc.strerror or exc} (while making the PDFs)",
+                             hint="free some disk space or raise the file size limit, then build again") from None
+    except BrokenProcessPool:
+        raise CityframeError(f"could not write {folder}: a PDF process was stopped by the system (out of memory, "
+                             "or a limit on file size or time)",
+                             hint="free some memory or raise the limits, then build again") from None
     for name, (pdf, warnings) in rendered.items():
         files[name] = pdf
         for warning in warnings:
             result.warnings.append(f"{name}: {warning}")
             _say(console, f"warning: {name}: {warning}")
     return files, assets
+
+
+class _Embeds(HTMLParser):
+    """Finds elements with ``rel="attachment"``: WeasyPrint would embed the file they name in the PDF."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "rel" and value and "attachment" in value.lower().split():
+                self.found.append(tag)
+
+
+def _refuse_embedded_files(project: Project, slug: str, pages: Mapping[str, str]) -> None:
+    """Refuse a page that would embed a file in its PDF (the built-in templates never do; an override might)."""
+    for name, html in pages.items():
+        parser = _Embeds()
+        parser.feed(html)
+        if parser.found:
+            folders = [project.relative(f) for f in project.override_folders(slug)] or ["the templates"]
+            raise CityframeError(f"{name}: a template in {' or '.join(folders)} makes an <{parser.found[0]}> element "
+                                 'with rel="attachment", which would embed a file in the PDF; documents embed no files',
+                                 hint="link to the file's public web address instead")
 
 
 def _missing_sections(report: CityReport) -> list[str]:
@@ -370,6 +432,7 @@ def write_files(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
             raise ValueError(f"not a file name inside the output folder: {name!r}")
         targets[name] = folder.joinpath(*parts)
     for parent in sorted({target.parent for target in targets.values()}):
+        _refuse_linked_folders(folder, parent)
         parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(parent)
     written: list[tuple[Path, Path]] = []
@@ -393,6 +456,20 @@ def write_files(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
     for parent in sorted({final.parent for _, final in written}):
         _fsync_folder(parent)
     return [final for _, final in written]
+
+
+def _refuse_linked_folders(folder: Path, parent: Path) -> None:
+    """Refuse to write through a linked sub-folder (``build/athens/fonts`` -> ``cities/``): never write elsewhere."""
+    current = folder
+    for part in parent.relative_to(folder).parts:
+        current = current / part
+        if current.is_symlink():
+            raise CityframeError(f"refusing to write into {current}: it is a link (to {os.readlink(current)}), and "
+                                 "cityframe writes only inside the output folder",
+                                 hint="remove the link; the next build makes the folder")
+        if current.exists() and not current.is_dir():
+            raise CityframeError(f"refusing to write into {current}: it is not a folder",
+                                 hint="remove it; the next build makes the folder")
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -222,6 +222,11 @@ def check(
 
         proj = open_project(project)
         reports = [assess(proj, slug) for slug in _select(proj, slugs or [], all_cities)]
+        for report in reports:
+            if proj.override_folders(report.slug):  # Jinja is imported only for a city that has overrides
+                from .render.html import check_overrides
+
+                report.errors.extend(check_overrides(proj, report.slug, report))
         for report, finding in copied_narratives(proj, reports):
             report.warnings.append(finding)
         ok = all(r.ok(strict) for r in reports)

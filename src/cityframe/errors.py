@@ -71,5 +71,16 @@ class DataError(CityframeError):
         self.findings = findings
 
 
+class LocatedError(CityframeError):
+    """One problem at one place of a city's files (a template override, a logo): exit 1, printed as a finding."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+    def __str__(self) -> str:
+        return str(self.finding)
+
+
 class OutputExists(CityframeError):
     """``new`` refused to overwrite a file."""

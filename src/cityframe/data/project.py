@@ -43,6 +43,22 @@ class Project:
         return sorted(p.name for p in self.cities_dir.iterdir()
                       if p.is_dir() and SLUG.match(p.name) and (p / "city.yaml").exists())
 
+    def override_folders(self, slug: str) -> list[Path]:
+        """The folders whose templates replace the built-in ones for a city, first match wins.
+
+        The city's ``templates/``, then the project's (unless it is the built-in folder itself, as in cityframe's
+        own repository). A folder is listed as soon as its name exists, link or not: the renderer refuses links.
+        """
+        builtin = builtin_templates_dir().resolve()
+        folders = []
+        own = self.cities_dir / slug / "templates"
+        if own.exists() or own.is_symlink():
+            folders.append(own)
+        shared = self.templates_dir
+        if (shared.exists() or shared.is_symlink()) and shared.resolve() != builtin:
+            folders.append(shared)
+        return folders
+
     def city_dir(self, slug: str, *, must_exist: bool = True) -> Path:
         """The folder of one city, refusing slugs that could leave ``cities/`` and folders that link out of it."""
         if not SLUG.match(slug):
