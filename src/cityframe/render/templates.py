@@ -50,7 +50,7 @@ MAX_TEXT = 1_000_000
 prevention plan is about 150,000 characters); larger ones are refused for safety."""
 MAX_PAGE = 20_000_000
 """The most characters one page may have."""
-MAX_RANGE_ITEMS = 1_000_000
+MAX_RANGE_ITEMS = 100_000
 """The most numbers ``range`` may give one document, summed over every call (nested loops multiply)."""
 MAX_POWER = 1_000
 """The largest exponent ``**`` takes: ``10 ** 10 ** 9`` would compute for hours."""
