@@ -256,3 +256,113 @@ def test_a_write_failure_in_the_pdf_step_says_could_not_write(project: Path, fai
     code, stdout, _stderr = run("build", "valid", "--project", str(project), "--format", "pdf")
     assert code == 1 and f"could not write build/valid: {strerror}" in stdout
     assert not (project / "build" / "valid").exists()
+
+
+# --- nothing is cut or skipped silently (issue 13, item 4) ------------------------------------------------------
+
+
+def test_600_open_brackets_in_a_block_text_lose_no_stakeholder(project: Path) -> None:
+    """The guard against runaway brackets used to cut the file there and read the rest as if it were whole."""
+    import yaml
+
+    path = project / "cities" / "valid" / "stakeholders.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = text.index("  - id: community-safety")
+    block = "    notes:\n      - text: |\n          Brackets as typed: " + "[" * 600 + "\n          and more words.\n"
+    text = text[:first] + "    description: >\n      " + "{" * 600 + "\n" + text[first:]
+    path.write_text(text.replace("    notes:\n      - {text: \"Internal", block + "      - {text: \"Internal", 1),
+                    encoding="utf-8")
+    expected = [s["id"] for s in yaml.safe_load(path.read_text(encoding="utf-8"))["stakeholders"]]
+    assert len(expected) == 3
+    from cityframe.data.sources import read_yaml
+
+    read = read_yaml(path, "stakeholders.yaml").data
+    assert [s["id"] for s in read["stakeholders"]] == expected
+    assert read["stakeholders"][0]["notes"][0]["text"].count("[") == 600
+
+
+@pytest.mark.parametrize("text", [
+    "# Don't edit the ids: other files use them.\nname: Lee's Summit\n",
+    "name: O'Fallon\nnotes: it's [" + "a, " * 300 + "b]\n",
+    "a: '" + "[" * 600 + "'\nb: \"" + "{" * 600 + "\"\nc: 1\n",
+    "a: 1 # " + "[" * 600 + "\nb: 2\n",
+    "a: see note [" + " and [" * 600 + "\nb: 2\n",
+    "items:\n  - |\n    " + "[" * 600 + "\n  - >-\n      " + "{" * 600 + "\n  - last\nd: 1\n",
+], ids=["apostrophes", "apostrophe-then-flow", "quoted", "comment", "plain-text", "block-texts"])
+def test_the_bracket_guard_reads_every_valid_file_whole(tmp_path: Path, text: str) -> None:
+    import yaml
+
+    from cityframe.data.sources import read_yaml
+
+    path = tmp_path / "file.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert read_yaml(path, "file.yaml").data == yaml.safe_load(text)
+
+
+def test_runaway_brackets_are_a_located_error_never_a_shorter_file(tmp_path: Path) -> None:
+    from cityframe.data.sources import YamlError, read_yaml
+
+    path = tmp_path / "file.yaml"
+    path.write_text("a: " + "[" * 100_000 + "\nb: 2\n", encoding="utf-8")
+    with pytest.raises(YamlError, match=r"file.yaml:1:43: a\[0\]\[0\]: the data is nested more than 40 levels deep"):
+        read_yaml(path, "file.yaml")
+    # Brackets the light reader counts but YAML reads as a plain text: stopped, located, never read in part.
+    path.write_text("a: b\n  " + "[" * 600 + "\nc: 2\n", encoding="utf-8")
+    with pytest.raises(YamlError) as error:
+        read_yaml(path, "file.yaml")
+    assert str(error.value).startswith("file.yaml:2:502: more than 500 brackets '[' or '{' are open here; "
+                                       "cityframe stops here rather than read only part of the file")
+
+
+@pytest.mark.parametrize("command", [["check", "--all"], ["list"], ["build", "--all", "--format", "html"]])
+@pytest.mark.parametrize("stray", ["Springfield", "city.yml", "no-city-yaml"])
+def test_every_folder_in_cities_is_a_city_or_an_error(project: Path, command: list[str], stray: str) -> None:
+    folder = project / "cities" / ("Springfield" if stray == "Springfield" else "akron")
+    folder.mkdir()
+    if stray != "no-city-yaml":
+        (folder / ("city.yaml" if stray == "Springfield" else "city.yml")).write_text("city:\n  name: Akron\n")
+    (project / "cities" / "README.md").write_text("Our cities.\n")  # a file: not a folder, not a city
+    (project / "cities" / ".git").mkdir()  # hidden: not a city either
+    code, stdout, stderr = run(*command, "--project", str(project))
+    assert_no_traceback(stdout, stderr)
+    assert code == 1, stdout
+    expected = {
+        "Springfield": "cities/Springfield: the folder name is not a city name, so this folder is not read (rename "
+                       "it to 'springfield': lowercase letters, digits and hyphens)",
+        "city.yml": "cities/akron: there is a city.yml but no city.yaml, so this folder is not read (rename city.yml "
+                    "to city.yaml, and every other .yml file to .yaml)",
+        "no-city-yaml": "cities/akron: there is no city.yaml, so this folder is not a city (add the city's files "
+                        "('cityframe new' writes them), or move the folder out of cities/)",
+    }[stray]
+    assert expected in stdout.splitlines()
+    assert "1 folder(s) in cities/ are not read as cities" in stdout
+    assert "README" not in stdout and ".git" not in stdout
+    assert "valid" in stdout  # the real city is still checked, listed or built
+
+
+def test_check_all_json_lists_the_folders_that_are_not_cities(project: Path) -> None:
+    import json
+
+    (project / "cities" / "Springfield").mkdir()
+    code, stdout, _ = run("check", "--all", "--format", "json", "--project", str(project))
+    assert code == 1
+    payload = json.loads(stdout)
+    assert payload["ok"] is False
+    assert [f["file"] for f in payload["not_cities"]] == ["cities/Springfield"]
+
+
+def test_the_missing_file_message_names_a_city_yml_beside_it(project: Path) -> None:
+    folder = project / "cities" / "valid"
+    (folder / "city.yaml").rename(folder / "city.yml")
+    code, stdout, stderr = run("check", "valid", "--project", str(project))
+    assert code == 1
+    assert reported(stdout, stderr) == ("cities/valid/city.yaml: the file is missing, but there is a city.yml beside "
+                                        "it (rename city.yml to city.yaml: cityframe reads only .yaml files)")
+
+
+def test_terminal_output_never_prints_a_bidirectional_control(project: Path) -> None:
+    (project / "cities" / "spring\u202efield").mkdir()
+    code, stdout, stderr = run("check", "--all", "--project", str(project))
+    assert code == 1
+    assert "cities/spring\\u202efield: the folder name is not a city name" in stdout
+    assert "\u202e" not in stdout + stderr

@@ -26,7 +26,7 @@ from urllib.parse import urljoin
 
 from .checks.sections import documents
 from .data.project import Project, builtin_templates_dir
-from .errors import CityframeError, UsageError
+from .errors import CityframeError, UsageError, visible
 from .render.context import output_name
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ def _refuse_bad_epoch(value: str | None) -> None:
 
 def _say(console: Console | None, text: str) -> None:
     if console is not None:
-        console.print(text, markup=False, highlight=False)
+        console.print(visible(text), markup=False, highlight=False)
 
 
 def _build_one(project: Project, slug: str, root: Path, *, formats: str, strict: bool, edition: str,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from .checks.report import CityReport
     from .data.project import Project
+    from .errors import Finding
 
 app = typer.Typer(
     help="Local prevention frameworks as data: check a city's plan, charter and directory; build them as "
@@ -108,7 +109,7 @@ def _select(project: Project, slugs: list[str], all_cities: bool) -> list[str]:
 
     known = project.city_slugs()
     if all_cities:
-        if not known:
+        if not known and not project.not_cities():
             raise UsageError(f"there are no cities in {project.cities_dir}", hint="create one with 'cityframe new'")
         return known
     if slugs:
@@ -168,6 +169,9 @@ def _interactive() -> bool:
 
 def _say(text: str = "", *, err: bool = False, **style: object) -> None:
     """Print a line, styled only on a terminal (click strips the colours otherwise); cheaper than rich for check."""
+    from .errors import visible
+
+    text = visible(text)
     typer.echo(typer.style(text, **style) if style else text, err=err)  # type: ignore[arg-type]
 
 
@@ -221,7 +225,9 @@ def check(
         from .data.project import open_project
 
         proj = open_project(project)
-        reports = [assess(proj, slug) for slug in _select(proj, slugs or [], all_cities)]
+        selected = _select(proj, slugs or [], all_cities)
+        strays = proj.not_cities() if all_cities else []  # every folder is a city or a finding: none skipped
+        reports = [assess(proj, slug) for slug in selected]
         for report in reports:
             if proj.override_folders(report.slug):  # Jinja is imported only for a city that has overrides
                 from .render.html import check_overrides
@@ -229,13 +235,15 @@ def check(
                 report.errors.extend(check_overrides(proj, report.slug, report))
         for report, finding in copied_narratives(proj, reports):
             report.warnings.append(finding)
-        ok = all(r.ok(strict) for r in reports)
+        ok = all(r.ok(strict) for r in reports) and not strays
         try:
             if output_format is Format.json:
                 payload = {"format": JSON_FORMAT_VERSION, "strict": strict, "ok": ok,
-                           "cities": [r.as_dict() for r in reports]}
+                           "cities": [r.as_dict() for r in reports],
+                           "not_cities": [f.as_dict() for f in strays]}
                 sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
             else:
+                _print_not_cities(strays)
                 for report in reports:
                     _print_report(report)
                     _say()
@@ -244,6 +252,15 @@ def check(
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         if not ok:
             raise typer.Exit(1)
+
+
+def _print_not_cities(strays: list[Finding]) -> None:
+    """The folders of cities/ that are not cities, one finding line each, before anything else."""
+    for finding in strays:
+        _say(str(finding))
+    if strays:
+        _say(f"{len(strays)} folder(s) in cities/ are not read as cities", bold=True)
+        _say()
 
 
 @app.command(name="list")
@@ -257,15 +274,21 @@ def list_cities(project: ProjectOption = None) -> None:
 
         from .checks.report import assess
         from .data.project import open_project
+        from .errors import visible
 
         proj = open_project(project)
         table = Table("city", "name", "state", "valid", "complete")
         for slug in proj.city_slugs():
             report = assess(proj, slug)
             state = report.city.profile.city.state if report.city else "?"
-            table.add_row(slug, report.name, state, "yes" if report.valid else f"no ({len(report.errors)} error(s))",
-                          f"{report.completeness:g}%")
+            table.add_row(slug, visible(report.name), state,
+                          "yes" if report.valid else f"no ({len(report.errors)} error(s))", f"{report.completeness:g}%")
         _console().print(table)
+        strays = proj.not_cities()
+        if strays:
+            _say()
+            _print_not_cities(strays)
+            raise typer.Exit(1)
 
 
 @app.command()
@@ -346,10 +369,12 @@ def build(
 
         proj = open_project(project)
         selected = _select(proj, slugs or [], all_cities)
+        strays = proj.not_cities() if all_cities else []
+        _print_not_cities(strays)
         results = build_cities(proj, selected, formats=output_format.value, out=out, strict=strict,
                                edition=edition.value, console=_console())
         failed = [r for r in results if not r.ok]
-        if failed:
+        if failed or strays:
             raise typer.Exit(1)
 
 

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    r"""``text`` for a terminal: Unicode bidirectional controls spelled out (as ``\u202e``), never printed raw.
+
+    A control printed raw reorders what follows it on the line, so a message could show another file name or
+    value than the one it names ("Trojan Source", CVE-2021-42574).
+    """
+    return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def did_you_mean(wrong: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
