@@ -366,3 +366,85 @@ def test_terminal_output_never_prints_a_bidirectional_control(project: Path) -> 
     assert code == 1
     assert "cities/spring\\u202efield: the folder name is not a city name" in stdout
     assert "\u202e" not in stdout + stderr
+
+
+# --- what cityframe writes, it can read (issue 13, item 6; issue 11, item 7) -------------------------------------
+
+
+REAL_NAMES = ["Lee's Summit", "O'Fallon", "Coeur d'Alene", "St. Cloud", "Española", "Winston-Salem",
+              "Yes", "Null", "~", "- Springfield", "No: really", "#1 City", "\"Quoted\"", "Back\\slash", "&anchor",
+              "*alias", "!tag", "@home", "%percent", "{curly}", "[square]", "|pipe", ">fold", "'single'", "TRUE",
+              "0x1F", "1e3", "12:30", ".inf", "Ciudad de México", "Ōkuma", "Zürich Falls"]
+
+
+@pytest.mark.parametrize("name", REAL_NAMES)
+def test_new_writes_any_printable_name_so_that_check_reads_it_back(tmp_path: Path, name: str) -> None:
+    (tmp_path / "cities").mkdir()
+    code, stdout, stderr = run("new", "testville", "--name", name, "--state", "MO", "--project", str(tmp_path))
+    assert code == 0, stdout + stderr
+    assert_read_back(tmp_path, name)
+
+
+def assert_read_back(root: Path, name: str) -> None:
+    from cityframe.checks.report import assess
+
+    report = assess(Project(root), "testville")
+    assert report.errors == [], [str(f) for f in report.errors]
+    assert report.city is not None
+    assert report.city.name == name.strip()
+    assert report.city.profile.plan.title == f"{name.strip()} Local Prevention Plan"
+
+
+def test_lees_summit_as_the_issue_types_it(tmp_path: Path) -> None:
+    (tmp_path / "cities").mkdir()
+    code, stdout, stderr = run("new", "lees-summit", "--name", "Lee's Summit", "--state", "MO", "--project",
+                               str(tmp_path))
+    assert code == 0, stdout + stderr
+    code, stdout, _ = run("check", "lees-summit", "--project", str(tmp_path))
+    assert "Lee's Summit (lees-summit): 0 error(s)" in stdout
+
+
+@pytest.mark.parametrize(("typed", "slug"), [("Lee's Summit", "lees-summit"), ("O'Fallon", "ofallon"),
+                                             ("Coeur d'Alene", "coeur-dalene"), ("St. Cloud", "st-cloud"),
+                                             ("Española", "espanola")])
+def test_a_name_typed_as_the_folder_gets_the_command_to_type(tmp_path: Path, typed: str, slug: str) -> None:
+    import shlex
+
+    (tmp_path / "cities").mkdir()
+    code, stdout, stderr = run("new", typed, "--state", "MO", "--project", str(tmp_path))
+    assert code == 2
+    assert reported(stdout, stderr) == (
+        f"error: '{typed}' is not a valid city name\n  hint: the folder name uses lowercase letters, digits and "
+        f"hyphens; for this city: cityframe new {slug} --name {shlex.quote(typed)}")
+    assert not (tmp_path / "cities").exists() or list((tmp_path / "cities").iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["", "   ", "Spring\nfield", "Spring\u2028field: 1", "Spring\u0085field",
+                                  "Spring\u202efield", "Spring\u200bfield", "Spring\x00field", "x" * 201])
+def test_new_refuses_a_name_it_could_not_write_with_exit_2(tmp_path: Path, name: str) -> None:
+    (tmp_path / "cities").mkdir()
+    code, stdout, stderr = run("new", "testville", "--name", name, "--state", "MO", "--project", str(tmp_path))
+    assert code == 2, stdout
+    assert_no_traceback(stdout, stderr)
+    assert "\u202e" not in stdout + stderr
+    assert not (tmp_path / "cities" / "testville").exists()
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=60,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(name=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=40))
+def test_fuzz_new_then_check(tmp_path_factory: pytest.TempPathFactory, name: str) -> None:
+    """Any name: `new` either refuses it (exit 2, nothing written) or writes a city that `check` reads back whole."""
+    root = tmp_path_factory.mktemp("fuzz")
+    (root / "cities").mkdir()
+    code, stdout, stderr = run("new", "testville", "--name", name, "--state", "MO", "--project", str(root))
+    assert_no_traceback(stdout, stderr)
+    if code == 2:
+        assert not (root / "cities" / "testville").exists()
+        return
+    assert code == 0, stdout + stderr
+    assert_read_back(root, name)
