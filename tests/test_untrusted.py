@@ -448,3 +448,82 @@ def test_fuzz_new_then_check(tmp_path_factory: pytest.TempPathFactory, name: str
         return
     assert code == 0, stdout + stderr
     assert_read_back(root, name)
+
+
+# --- rendering has limits: logos, long documents (issue 13, item 3) -----------------------------------------------
+
+
+def _png(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + header
+    return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(header)) + chunk
+            + struct.pack(">I", zlib.crc32(chunk)) + b"\0\0\0\0IEND\xaeB`\x82")
+
+
+LOGOS = {
+    "huge-pixels.png": (_png(100_000, 100_000), "is 100,000 by 100,000 pixels; a logo may be at most 10,000 pixels on "
+                        "a side (a larger picture takes the PDF renderer gigabytes of memory)"),
+    "not-a-png.png": (b"GIF89a" + b"\0" * 40, "is not a PNG file (its first bytes differ)"),
+    "entities.svg": (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
+                     b'<svg xmlns="http://www.w3.org/2000/svg">&b;</svg>',
+                     "declares a DOCTYPE or entities, which the PDF renderer refuses (they can read files or explode)"),
+    "external.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+                     b'<image xlink:href="stakeholders.yaml"/></svg>',
+                     "refers to another file (stakeholders.yaml); a logo must hold its whole picture"),
+    "wide.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="90000000" height="10"></svg>',
+                 "says it is 90,000,000 pixels wide"),
+    "big.png": (_png(10, 10) + b"\0" * 2_100_000, "is 2.1 MB; a logo may be at most 2 MB (it is copied into every "
+                "page)"),
+}
+
+
+@pytest.mark.parametrize("name", [*LOGOS, "pipe.png"])
+def test_a_logo_the_renderer_would_refuse_is_a_located_error_in_check(project: Path, name: str) -> None:
+    folder = project / "cities" / "valid"
+    if name == "pipe.png":
+        os.mkfifo(folder / name)
+        problem = "is a pipe or a device, not a picture file"
+    else:
+        data, problem = LOGOS[name]
+        (folder / name).write_bytes(data)
+    city = folder / "city.yaml"
+    city.write_text(city.read_text(encoding="utf-8").replace("  state: KS\n", f"  state: KS\n  logo: {name}\n", 1),
+                    encoding="utf-8")
+    line = city.read_text(encoding="utf-8").splitlines().index(f"  logo: {name}") + 1
+    code, stdout, stderr = run("check", "valid", "--project", str(project))
+    assert code == 1
+    assert reported(stdout, stderr).startswith(f"cities/valid/city.yaml:{line}:9: city.logo: the logo '{name}' "
+                                               f"{problem}")
+
+
+def test_a_good_logo_passes(project: Path) -> None:
+    folder = project / "cities" / "valid"
+    (folder / "logo.png").write_bytes(_png(200, 100))
+    (folder / "logo.svg").write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
+                                      b'<use href="#a"/><image href="data:image/png;base64,AAAA"/></svg>')
+    city = folder / "city.yaml"
+    for logo in ("logo.png", "logo.svg"):
+        city.write_text(city.read_text(encoding="utf-8").replace("  state: KS\n", f"  state: KS\n  logo: {logo}\n",
+                                                                 1), encoding="utf-8")
+        code, stdout, _ = run("check", "valid", "--project", str(project))
+        assert code == 0, stdout
+        city.write_text(city.read_text(encoding="utf-8").replace(f"  logo: {logo}\n", ""), encoding="utf-8")
+
+
+def test_a_document_of_hundreds_of_pages_gets_a_warning_with_the_figure(monkeypatch) -> None:
+    from cityframe.data.project import builtin_templates_dir
+    from cityframe.render import pdf
+
+    monkeypatch.setattr(pdf, "MANY_PAGES", 3)
+    html = ('<html lang="en"><head><title>t</title></head><body>'
+            + "".join(f'<p style="break-after: page">Page {n}</p>' for n in range(4)) + "</body></html>")
+    _, warnings = pdf.render_pdf_collecting(html, base_url=builtin_templates_dir(),
+                                            allowed_roots=[builtin_templates_dir()])
+    assert any(w.startswith("the document has 4 pages; a document of hundreds of pages is hard to read") for w in
+               warnings), warnings
+    monkeypatch.setattr(pdf, "MANY_PAGES", 5)
+    assert pdf.render_pdf_collecting(html, base_url=builtin_templates_dir(),
+                                     allowed_roots=[builtin_templates_dir()])[1] == []

@@ -26,6 +26,10 @@ PDF_VARIANT = "pdf/ua-1"
 FIXED_SOURCE_DATE_EPOCH = "0"
 
 
+MANY_PAGES = 200
+"""A document this long gets a warning with its page count (Athens' longest document has about 30 pages)."""
+
+
 class RefusedURL(ValueError):
     """A resource the renderer may not fetch; WeasyPrint logs it and renders the document without it."""
 
@@ -155,7 +159,13 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: Sequence[Path]) -> b
     document = weasyprint.HTML(string=html, base_url=_folder_url(base_url), url_fetcher=url_fetcher(allowed_roots))
     with _source_date_epoch():
         # No pdf_identifier: WeasyPrint then writes no /ID, and no dates unless the HTML's dcterms meta give them.
-        return document.write_pdf(pdf_variant=PDF_VARIANT)
+        # render() then write_pdf() is what HTML.write_pdf() does, with the page count in between.
+        options = {**weasyprint.DEFAULT_OPTIONS, "pdf_variant": PDF_VARIANT}
+        rendered = document.render(**options)
+        if len(rendered.pages) >= MANY_PAGES:
+            LOGGER.warning("the document has %d pages; a document of hundreds of pages is hard to read, print and "
+                           "keep current (consider fewer entries, or a shorter text per entry)", len(rendered.pages))
+        return rendered.write_pdf(**options)
 
 
 def _folder_url(folder: Path) -> str:
