@@ -55,7 +55,7 @@ def render_city(city: City, report: CityReport, edition: str = "public", pdf: bo
 
 
 _ATTACHMENT = re.compile(r"""\brel\s*=\s*(["']?)[^"'>]*\battachment\b""", re.IGNORECASE)
-_FILE_URL = re.compile(r"""\bfile:""", re.IGNORECASE)
+_FILE_URL = re.compile(r"""\bfile:(?!\s)""", re.IGNORECASE)
 
 
 def check_overrides(project: Project, slug: str, report: CityReport | None = None) -> list[Finding]:
