@@ -78,6 +78,12 @@ def yaml_quoted(text: str) -> str:
 
 
 def _shell_quoted(text: str) -> str:
+    """``text`` for a shell command line, as a person would type it.
+
+    "Lee's Summit" rather than shlex's 'Lee'"'"'s Summit' when double quotes are enough.
+    """
+    if "'" in text and not re.search(r'["$`\\!]', text):
+        return f'"{text}"'
     return shlex.quote(text)
 
 
