@@ -135,8 +135,10 @@ class GuardedLoader(jinja2.BaseLoader):
                 path = untrusted_file(folder, pieces, self.project)
                 if path is None:
                     continue
+            # O_NOFOLLOW: a link put in place after the check above is refused by the system, not followed.
+            flags = os.O_RDONLY | (0 if trusted else getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
             try:
-                with open(path, "rb") as handle:  # type: ignore[arg-type]
+                with os.fdopen(os.open(path, flags), "rb") as handle:  # type: ignore[arg-type]
                     raw = handle.read(MAX_TEMPLATE_BYTES + 1)
             except OSError as exc:
                 raise _refuse(_display(path, self.project), f"cannot be read ({exc.strerror or exc})",  # type: ignore[arg-type]
