@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -51,6 +52,8 @@ def apply_scenario(folder: Path, scenario: Path) -> None:
     for file in CITY_FILES:
         if (scenario / file).exists():
             (folder / file).write_bytes((scenario / file).read_bytes())
+    if (scenario / "templates").is_dir():
+        shutil.copytree(scenario / "templates", folder / "templates")
     if (scenario / "remove.txt").exists():
         for name in (scenario / "remove.txt").read_text().split():
             (folder / name).unlink()

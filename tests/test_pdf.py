@@ -111,9 +111,13 @@ def test_the_fetcher_logs_each_refusal_and_reads_allowed_files(folders: dict[str
     with caplog.at_level(logging.WARNING, logger="cityframe.render.pdf"), pytest.raises(RefusedURL):
         fetcher.fetch("https://example.org/tracker.png")
     assert "refused to fetch https://example.org/tracker.png" in caplog.text
-    response = fetcher.fetch((folders["root"] / "style.css").as_uri())
-    assert response.read() == b"h1 { color: #123456 }"
-    assert response.content_type == "text/css"
+    response = fetcher.fetch((folders["root"] / "img" / "logo.png").as_uri())
+    assert response.read() == _png()
+    assert response.content_type == "image/png"
+    # Only fonts and pictures: the stylesheet is inlined into each page, never fetched (issue 13).
+    with caplog.at_level(logging.WARNING, logger="cityframe.render.pdf"), pytest.raises(RefusedURL):
+        fetcher.fetch((folders["root"] / "style.css").as_uri())
+    assert "style.css is not a font or a picture (documents use only those)" in caplog.text
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
 
 

@@ -780,25 +780,29 @@ def test_project_templates_sit_between_the_city_and_the_built_in_ones(tmp_path: 
 
 
 def test_a_typo_in_an_override_fails_loudly(tmp_path: Path) -> None:
-    import jinja2
+    from cityframe.errors import LocatedError
 
     project = make_project(tmp_path / "p")
     override = project.cities_dir / "millbrook" / "templates" / "plan" / "foreword.html"
     override.parent.mkdir(parents=True)
-    override.write_text("<p>{{ plan.forword }}</p>\n")
-    with pytest.raises(jinja2.UndefinedError, match="forword"):
+    override.write_text("<p>\n{{ plan.forword }}</p>\n")
+    with pytest.raises(LocatedError, match="forword") as error:
         render(project)
+    assert str(error.value).startswith("cities/millbrook/templates/plan/foreword.html:2:1: uses a name that is not "
+                                       "defined:")
 
 
 def test_an_override_cannot_reach_python_internals(tmp_path: Path) -> None:
-    import jinja2.exceptions
+    from cityframe.errors import LocatedError
 
     project = make_project(tmp_path / "p")
     override = project.cities_dir / "millbrook" / "templates" / "plan" / "foreword.html"
     override.parent.mkdir(parents=True)
     override.write_text("{{ city.__class__.__mro__ }}\n")
-    with pytest.raises(jinja2.exceptions.SecurityError):
+    with pytest.raises(LocatedError) as error:
         render(project)
+    assert str(error.value).startswith("cities/millbrook/templates/plan/foreword.html:1:1: refused for safety: "
+                                       "access to attribute '__class__'")
 
 
 # --- athens: the showcase, compared with golden pages ----------------------------------------------------

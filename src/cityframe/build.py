@@ -17,7 +17,9 @@ import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin
@@ -35,7 +37,7 @@ from .build_state import (
 )
 from .checks.sections import documents
 from .data.project import Project, builtin_templates_dir
-from .errors import CityframeError, UsageError
+from .errors import CityframeError, UsageError, visible
 from .render.context import output_name
 from .render.pdf import PRINTED_AS_BOXES
 
@@ -115,6 +117,7 @@ def build_cities(project: Project, slugs: Sequence[str], *, formats: Formats = "
     if workers is not None and workers < 1:
         raise UsageError(f"-j takes a number of processes of 1 or more, not {workers}",
                          hint="leave it out to use every CPU, or use -j 1 to render in one process")
+    _refuse_bad_epoch(os.environ.get("SOURCE_DATE_EPOCH"))
     root = output_root(project, out)
     if workers is None:
         workers = os.cpu_count() or 2
@@ -128,9 +131,20 @@ def build_cities(project: Project, slugs: Sequence[str], *, formats: Formats = "
                 for city in prepared]
 
 
+def _refuse_bad_epoch(value: str | None) -> None:
+    """SOURCE_DATE_EPOCH (reproducible builds' clock) must be a whole number of seconds when it is set."""
+    if value is None or re.fullmatch(r"[0-9]{1,12}", value.strip()):
+        return
+    from .data.sources import shown
+
+    raise UsageError(f"the environment variable SOURCE_DATE_EPOCH is '{shown(value)}', not a number of seconds",
+                     hint="unset it, or set it to whole seconds since 1970, for example "
+                          "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
+
+
 def _say(console: Console | None, text: str) -> None:
     if console is not None:
-        console.print(text, markup=False, highlight=False)
+        console.print(visible(text), markup=False, highlight=False)
 
 
 @dataclass
@@ -157,6 +171,10 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
     from .checks.report import assess
 
     report = assess(project, slug)
+    if project.override_folders(slug):
+        from .render.html import check_overrides
+
+        report.errors.extend(check_overrides(project, slug))
     # The same lines as 'check', so an editor or CI log links each one to file:line:col.
     for finding in report.errors + report.warnings:
         _say(console, str(finding))
@@ -226,9 +244,19 @@ def _write(project: Project, city: _Prepared, *, console: Console | None) -> Bui
     result, folder, slug = city.result, city.folder, city.result.slug
     files = dict(city.files)
     pdf_warnings = {name: city.state.warnings(name) for name in city.reused}  # said again when reused
+    shown_folder = project.relative(folder)
     try:
         for name, job in city.jobs.items():
-            pdf, pdf_warnings[name] = job.result()
+            try:
+                pdf, pdf_warnings[name] = job.result()
+            except OSError as exc:  # disk full, the file size limit (ulimit -f), a read-only temporary folder
+                raise CityframeError(f"could not write {shown_folder}: {exc.strerror or exc} (while making the PDFs)",
+                                     hint="free some disk space or raise the file size limit, then build again"
+                                     ) from None
+            except BrokenProcessPool:
+                raise CityframeError(f"could not write {shown_folder}: a PDF process was stopped by the system (out "
+                                     "of memory, or a limit on file size or time)",
+                                     hint="free some memory or raise the limits, then build again") from None
             files[name] = pdf
         for name in sorted(pdf_warnings):
             for warning in pdf_warnings[name]:
@@ -248,6 +276,9 @@ def _write(project: Project, city: _Prepared, *, console: Console | None) -> Bui
     try:
         _refuse_cities(project, folder)
         folder.mkdir(parents=True, exist_ok=True)
+        for name in [*files, *city.assets]:  # before writing anything: a refusal leaves every file as it was
+            _refuse_linked_folders(folder, (folder / name).parent)
+        _refuse_linked_folders(folder.parent, folder.parent / STATE_FOLDER)
         to_write = changed(folder, files)
         to_copy = changed(folder, city.assets)
         for name, content in files.items():
@@ -256,6 +287,11 @@ def _write(project: Project, city: _Prepared, *, console: Console | None) -> Bui
         written = write_files(folder, dict(sorted(to_write.items())))
         written += write_files(folder, dict(sorted(to_copy.items())))
         write_files(folder.parent / STATE_FOLDER, {f"{slug}.json": state.dumps()})
+    except CityframeError as exc:  # a linked sub-folder of the output folder
+        result.errors = [str(exc)]
+        result.message = f"{slug}: not built: {exc}"
+        _say(console, result.message)
+        return result
     except OSError as exc:
         result.errors = [f"could not write {folder}: {exc}"]
         result.message = f"{slug}: not built: could not write {folder}: {exc.strerror or exc}"
@@ -332,13 +368,14 @@ def _render_outputs(project: Project, report: CityReport, *, formats: str, editi
     reused: list[str] = []
     if not wants_pdf:
         return files, assets, jobs, keys, reused
-    renders = {}
+    renders: dict[str, str] = {}
+    pdf_pages: dict[str, str] = {}
     renderer_inputs = state.digest_files({**files_under("templates", builtin_templates_dir()), **code_files()})
     for doc in documents():  # the index page has no PDF
         if f"{doc.id}.html" not in pages:
             raise RuntimeError(f"render_city returned no page '{doc.id}.html' (it returned {sorted(pages)})")
         name = output_name(f"{doc.id}.pdf", edition)
-        html = pages[f"{doc.id}.html"]
+        html = pdf_pages[name] = pages[f"{doc.id}.html"]
         keys[name] = digest(sha256(html.encode("utf-8")), weasyprint_version(), os.environ.get("SOURCE_DATE_EPOCH"),
                             renderer_inputs)
         if not force and state.is_current(folder, name, key=keys[name]):
@@ -346,11 +383,38 @@ def _render_outputs(project: Project, report: CityReport, *, formats: str, editi
             reused.append(name)
         else:
             renders[name] = html
-    roots = [builtin_templates_dir(), project.templates_dir, project.city_dir(slug)]
+    _refuse_embedded_files(project, slug, pdf_pages)
+    # Fonts and pictures from the template folders only: never the city's data files (see render.pdf).
+    roots = [builtin_templates_dir(), *project.override_folders(slug)]
     # Longest document first, so that the last one to finish is short.
     for name in sorted(renders, key=lambda n: len(renders[n]), reverse=True):
         jobs[name] = renderer.submit(renders[name], base_url=builtin_templates_dir(), allowed_roots=roots)
     return files, assets, {name: jobs[name] for name in renders}, keys, reused
+
+class _Embeds(HTMLParser):
+    """Finds elements with ``rel="attachment"``: WeasyPrint would embed the file they name in the PDF."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "rel" and value and "attachment" in value.lower().split():
+                self.found.append(tag)
+
+
+def _refuse_embedded_files(project: Project, slug: str, pages: Mapping[str, str]) -> None:
+    """Refuse a page that would embed a file in its PDF (the built-in templates never do; an override might)."""
+    for name, html in pages.items():
+        parser = _Embeds()
+        parser.feed(html)
+        if parser.found:
+            folders = [project.relative(f) for f in project.override_folders(slug)] or ["the templates"]
+            raise CityframeError(f"{name}: a template in {' or '.join(folders)} makes an <{parser.found[0]}> element "
+                                 'with rel="attachment", which would embed a file in the PDF; documents embed no files',
+                                 hint="link to the file's public web address instead")
+
 
 def _missing_sections(report: CityReport) -> list[str]:
     """One line per missing section, as ``check`` names them: ``P3 Statement of need (edit city.yaml): ...``."""
@@ -455,7 +519,7 @@ class _PdfJob:
         self.kwargs = kwargs
         self.future = future
         self._result: tuple[bytes, list[str]] | None = None
-        self._error: CityframeError | None = None
+        self._error: CityframeError | OSError | None = None
 
     def result(self) -> tuple[bytes, list[str]]:
         """The PDF and its warnings; raises what rendering raised."""
@@ -468,7 +532,7 @@ class _PdfJob:
 
             try:
                 self._result = render_pdf_collecting(self.html, **self.kwargs)  # type: ignore[arg-type]
-            except CityframeError as exc:
+            except (CityframeError, OSError) as exc:
                 self._error = exc
                 raise
         return self._result
@@ -516,7 +580,7 @@ class _PdfRenderer:
         """Wait for every job (rendering here with one worker); a job's exception stays with it for its city."""
         if self.workers <= 1:
             for job in jobs:
-                with contextlib.suppress(CityframeError):
+                with contextlib.suppress(CityframeError, OSError):  # said with its city, in _write
                     job.result()
                 on_done("")
             return
@@ -548,6 +612,7 @@ def write_files(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
             raise ValueError(f"not a file name inside the output folder: {name!r}")
         targets[name] = folder.joinpath(*parts)
     for parent in sorted({target.parent for target in targets.values()}):
+        _refuse_linked_folders(folder, parent)
         parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(parent)
     written: list[tuple[Path, Path]] = []
@@ -571,6 +636,20 @@ def write_files(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
     for parent in sorted({final.parent for _, final in written}):
         _fsync_folder(parent)
     return [final for _, final in written]
+
+
+def _refuse_linked_folders(folder: Path, parent: Path) -> None:
+    """Refuse to write through a linked sub-folder (``build/athens/fonts`` -> ``cities/``): never write elsewhere."""
+    current = folder
+    for part in parent.relative_to(folder).parts:
+        current = current / part
+        if current.is_symlink():
+            raise CityframeError(f"refusing to write into {current}: it is a link (to {os.readlink(current)}), and "
+                                 "cityframe writes only inside the output folder",
+                                 hint="remove the link; the next build makes the folder")
+        if current.exists() and not current.is_dir():
+            raise CityframeError(f"refusing to write into {current}: it is not a folder",
+                                 hint="remove it; the next build makes the folder")
 
 
 def _fsync_folder(folder: Path) -> None:

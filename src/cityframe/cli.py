@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, TextIO
 
 import typer
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from .checks.report import CityReport
     from .data.project import Project
+    from .errors import Finding
 
 app = typer.Typer(
     help="Local prevention frameworks as data: check a city's plan, charter and directory; build them as "
@@ -135,7 +136,7 @@ def _select(project: Project, slugs: list[str], all_cities: bool) -> list[str]:
     known = project.city_slugs()
     slugs = _slugs_of(project, slugs)
     if all_cities:
-        if not known:
+        if not known and not project.not_cities():
             raise UsageError(f"there are no cities in {project.cities_dir}", hint="create one with 'cityframe new'")
         return known
     if slugs:
@@ -219,6 +220,9 @@ def _interactive() -> bool:
 
 def _say(text: str = "", *, err: bool = False, **style: object) -> None:
     """Print a line, styled only on a terminal (click strips the colours otherwise); cheaper than rich for check."""
+    from .errors import visible
+
+    text = visible(text)
     typer.echo(typer.style(text, **style) if style else text, err=err)  # type: ignore[arg-type]
 
 
@@ -284,20 +288,29 @@ def check(
         from .data.project import open_project
 
         proj = open_project(project)
-        reports = [assess(proj, slug) for slug in _select(proj, slugs or [], all_cities)]
+        selected = _select(proj, slugs or [], all_cities)
+        strays = proj.not_cities() if all_cities else []  # every folder is a city or a finding: none skipped
+        reports = [assess(proj, slug) for slug in selected]
+        for report in reports:
+            if proj.override_folders(report.slug):  # Jinja is imported only for a city that has overrides
+                from .render.html import check_overrides
+
+                report.errors.extend(check_overrides(proj, report.slug, report))
         for report, finding in copied_narratives(proj, reports):
             report.warnings.append(finding)
-        ok = all(r.ok(strict) for r in reports)
+        ok = all(r.ok(strict) for r in reports) and not strays
         try:
             if output_format is Format.json:
-                _write(_check_json(reports, strict, ok))
+                _write(_check_json(reports, strict, ok, strays))
             elif output_format is Format.github:
-                _write_github(proj, reports, strict)
+                _write_github(proj, reports, strict, strays)
             elif output_format is Format.junit:
                 from .checks.ci import junit_xml
 
+                _print_not_cities(strays, stream=sys.stderr)  # JUnit has no place for them; the exit code is 1
                 _write(junit_xml(reports, strict=strict))
             else:
+                _print_not_cities(strays)
                 for report in reports:
                     _print_report(report, strict)
                     _say()
@@ -308,21 +321,24 @@ def check(
             raise typer.Exit(1)
 
 
-def _check_json(reports: list[CityReport], strict: bool, ok: bool) -> str:
+def _check_json(reports: list[CityReport], strict: bool, ok: bool, strays: list[Finding]) -> str:
     from .checks.report import JSON_FORMAT_VERSION
 
     payload = {"format_version": JSON_FORMAT_VERSION, "format": JSON_FORMAT_VERSION, "strict": strict, "ok": ok,
-               "cities": [r.as_dict(strict) for r in reports]}
+               "cities": [r.as_dict(strict) for r in reports], "not_cities": [f.as_dict() for f in strays]}
     return json.dumps(payload, indent=2, default=str) + "\n"
 
 
-def _write_github(project: Project, reports: list[CityReport], strict: bool) -> None:
+def _write_github(project: Project, reports: list[CityReport], strict: bool, strays: list[Finding]) -> None:
     """Workflow commands on stdout; the completeness table appended to $GITHUB_STEP_SUMMARY when it is set."""
     from .checks.ci import github_lines, step_summary
 
     # GitHub places an annotation by its path from the repository root, which is the job's working directory.
     prefix = os.path.relpath(project.root, Path.cwd()).replace(os.sep, "/")
     prefix = "" if prefix == "." or prefix.startswith("..") else prefix + "/"
+    from .checks.ci import github_finding
+
+    _write("".join(github_finding(finding, prefix=prefix) + "\n" for finding in strays))
     _write("".join(line + "\n" for report in reports for line in github_lines(report, strict=strict,
                                                                               prefix=prefix)))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -332,6 +348,18 @@ def _write_github(project: Project, reports: list[CityReport], strict: bool) -> 
                 out.write(step_summary(reports, strict=strict))
         except OSError as exc:
             _say(f"::warning title=cityframe::could not append to GITHUB_STEP_SUMMARY ({exc.strerror})")
+
+
+def _print_not_cities(strays: list[Finding], stream: TextIO | None = None) -> None:
+    """The folders of cities/ that are not cities, one finding line each, before anything else."""
+    if stream is not None:
+        stream.write("".join(f"{finding}\n" for finding in strays))
+        return
+    for finding in strays:
+        _say(str(finding))
+    if strays:
+        _say(f"{len(strays)} folder(s) in cities/ are not read as cities", bold=True)
+        _say()
 
 
 @app.command(name="list")
@@ -347,6 +375,7 @@ def list_cities(
     with _user_errors():
         from .checks.report import JSON_FORMAT_VERSION, assess
         from .data.project import open_project
+        from .errors import visible
 
         proj = open_project(project)
         rows = []
@@ -356,8 +385,12 @@ def list_cities(
                          "state": report.city.profile.city.state if report.city else None,
                          "valid": report.valid, "errors": len(report.errors), "warnings": len(report.warnings),
                          "complete": report.complete, "completeness": report.completeness})
+        strays = proj.not_cities()
         if output_format is ListFormat.json:
-            _write(json.dumps({"format_version": JSON_FORMAT_VERSION, "cities": rows}, indent=2) + "\n")
+            _write(json.dumps({"format_version": JSON_FORMAT_VERSION, "cities": rows,
+                               "not_cities": [f.as_dict() for f in strays]}, indent=2) + "\n")
+            if strays:
+                raise typer.Exit(1)
             return
         from rich.table import Table
 
@@ -365,9 +398,13 @@ def list_cities(
         table.columns[0].no_wrap = True
         table.columns[0].min_width = max((len(r["slug"]) for r in rows), default=4)
         for row in rows:
-            table.add_row(row["slug"], row["name"], row["state"] or "?",
+            table.add_row(row["slug"], visible(row["name"]), row["state"] or "?",
                           "yes" if row["valid"] else f"no ({row['errors']} error(s))", f"{row['completeness']:g}%")
         _console().print(table)
+        if strays:
+            _say()
+            _print_not_cities(strays)
+            raise typer.Exit(1)
 
 
 @app.command()
@@ -576,10 +613,12 @@ def build(
 
         proj = open_project(project)
         selected = _select(proj, slugs or [], all_cities)
+        strays = proj.not_cities() if all_cities else []
+        _print_not_cities(strays)
         results = build_cities(proj, selected, formats=output_format.value, out=out, strict=strict,
                                edition=edition.value, console=_console(), workers=jobs, force=force)
         failed = [r for r in results if not r.ok]
-        if failed:
+        if failed or strays:
             raise typer.Exit(1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import IntEnum
@@ -68,6 +69,18 @@ def did_you_mean(wrong: str, choices: Iterable[str]) -> str:
     """``"; did you mean 'x'?"`` when ``wrong`` is a likely typo of a choice (see :func:`typo_of`), else ``""``."""
     close = typo_of(wrong, choices)
     return f"; did you mean '{close}'?" if close else ""
+
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    r"""``text`` for a terminal: Unicode bidirectional controls spelled out (as ``\u202e``), never printed raw.
+
+    A control printed raw reorders what follows it on the line, so a message could show another file name or
+    value than the one it names ("Trojan Source", CVE-2021-42574).
+    """
+    return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 @dataclass(frozen=True, order=True)
@@ -142,6 +155,17 @@ class DataError(CityframeError):
     def __init__(self, findings: list[Finding]) -> None:
         super().__init__(f"{len(findings)} error(s) in the city's data")
         self.findings = findings
+
+
+class LocatedError(CityframeError):
+    """One problem at one place of a city's files (a template override, a logo): exit 1, printed as a finding."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+    def __str__(self) -> str:
+        return str(self.finding)
 
 
 class OutputExists(CityframeError):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
+import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -177,6 +179,12 @@ def _references(city: City, index: _Index) -> None:
             hint = None if guess else "run 'cityframe catalog' to list the national catalog's ids"
             index.findings.append(city.finding(
                 "resources.yaml", ("include", i), f"'{ident}' is not in the national catalog{guess}", hint=hint))
+        elif ident in city.resources.include[:i]:
+            first = city.sources["resources.yaml"].locate(("include", city.resources.include.index(ident)))[0]
+            index.findings.append(city.finding(
+                "resources.yaml", ("include", i), f"'{ident}' is included twice (first at line {first}); the "
+                "directory would show it twice, with the same HTML ids (WCAG 4.1.1 needs them unique)",
+                hint="remove one of them"))
         elif any(r.id == ident for r in city.resources.resources):
             index.findings.append(city.finding(
                 "resources.yaml", ("include", i), f"'{ident}' is both a local resource and included from the "
@@ -350,8 +358,15 @@ def _accessibility_contact(city: City) -> Iterator[Finding]:
 LOGO_TYPES = (".svg", ".png", ".jpg", ".jpeg")
 
 
+MAX_LOGO_BYTES = 2_000_000
+"""A logo is copied into every page (a data: URI) and every PDF: a few hundred KB at most is usual."""
+MAX_LOGO_SIDE = 10_000
+MAX_LOGO_PIXELS = 25_000_000
+"""Larger pictures are decompression bombs, or photographs: the PDF renderer would decode every pixel."""
+
+
 def _logo(city: City) -> Iterator[Finding]:
-    """A logo is a picture file inside the city's own folder: the renderer reads nothing else."""
+    """A logo is a picture file inside the city's own folder, of a sane size, that the PDF renderer accepts."""
     logo = city.profile.city.logo
     if not logo:
         return
@@ -361,11 +376,114 @@ def _logo(city: City) -> Iterator[Finding]:
     if logo.startswith(("/", "\\")) or ":" in logo or not target.is_relative_to(folder):
         yield city.finding("city.yaml", where, f"the logo '{logo}' is outside the city's folder",
                            hint=f"copy the file into {city.display('')} and give its name, e.g. logo.svg")
-    elif target.suffix.lower() not in LOGO_TYPES:
+        return
+    if target.suffix.lower() not in LOGO_TYPES:
         yield city.finding("city.yaml", where, f"the logo '{logo}' is not an SVG, PNG or JPEG file")
-    elif not target.is_file():
+        return
+    try:
+        info = target.stat()
+    except OSError:
         yield city.finding("city.yaml", where, f"the logo file '{logo}' does not exist",
                            hint=f"put it in {city.display('')}")
+        return
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a pipe or a device"
+        yield city.finding("city.yaml", where, f"the logo '{logo}' is {kind}, not a picture file",
+                           hint="replace it with the SVG, PNG or JPEG file")
+        return
+    if info.st_size > MAX_LOGO_BYTES:
+        yield city.finding("city.yaml", where, f"the logo '{logo}' is {info.st_size / 1e6:.1f} MB; a logo may be "
+                           f"at most {MAX_LOGO_BYTES / 1e6:g} MB (it is copied into every page)",
+                           hint="export it smaller: a logo needs a few hundred pixels across, or an SVG")
+        return
+    try:
+        with open(target, "rb") as handle:
+            data = handle.read(MAX_LOGO_BYTES + 1)
+    except OSError as exc:
+        yield city.finding("city.yaml", where, f"the logo '{logo}' cannot be read ({exc.strerror or exc})")
+        return
+    problem = logo_problem(target.suffix.lower(), data)
+    if problem:
+        yield city.finding("city.yaml", where, f"the logo '{logo}' {problem}",
+                           hint="export the logo again as a plain SVG, PNG or JPEG file")
+
+
+def logo_problem(suffix: str, data: bytes) -> str | None:
+    """Why the PDF renderer would refuse (or choke on) a logo's bytes, in words after 'the logo ...', or None.
+
+    Checks the first bytes against the type the name gives, the pixel size a PNG or JPEG declares (before any
+    decoding: decompression bombs), and that an SVG declares no DOCTYPE or entities (external entities read
+    files; entity expansion explodes) and refers to no other file.
+    """
+    if suffix == ".png":
+        if not data.startswith(b"\x89PNG\r\n\x1a\n") or data[12:16] != b"IHDR":
+            return "is not a PNG file (its first bytes differ)"
+        width, height = struct.unpack(">II", data[16:24])
+        return _pixels(width, height)
+    if suffix in (".jpg", ".jpeg"):
+        if not data.startswith(b"\xff\xd8\xff"):
+            return "is not a JPEG file (its first bytes differ)"
+        size = _jpeg_size(data)
+        return _pixels(*size) if size else "is a damaged JPEG file (no picture size in it)"
+    text = data.decode("utf-8", errors="replace")
+    lowered = text.lower()
+    if "<!doctype" in lowered or "<!entity" in lowered:
+        return "declares a DOCTYPE or entities, which the PDF renderer refuses (they can read files or explode)"
+    if "<svg" not in lowered:
+        return "is not an SVG file (there is no <svg> element in it)"
+    for match in re.finditer(r"""\b(?:xlink:)?href\s*=\s*["']\s*([^"'#\s][^"']*)""", text, re.IGNORECASE):
+        if not match.group(1).lower().startswith("data:"):
+            return f"refers to another file ({match.group(1)[:60]}); a logo must hold its whole picture"
+    for name in ("width", "height"):
+        match = re.search(rf"""<svg\b[^>]*\s{name}\s*=\s*["']\s*([0-9.]+)""", text, re.IGNORECASE)
+        if match and float(match.group(1)) > MAX_LOGO_SIDE:
+            return f"says it is {float(match.group(1)):,.0f} pixels {'wide' if name == 'width' else 'high'}"
+    return None
+
+
+def _pixels(width: int, height: int) -> str | None:
+    if width > MAX_LOGO_SIDE or height > MAX_LOGO_SIDE or width * height > MAX_LOGO_PIXELS:
+        return (f"is {width:,} by {height:,} pixels; a logo may be at most {MAX_LOGO_SIDE:,} pixels on a side "
+                "(a larger picture takes the PDF renderer gigabytes of memory)")
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """A JPEG's (width, height) from its first start-of-frame segment, or None."""
+    index = 2
+    while index + 9 < len(data):
+        if data[index] != 0xFF:
+            return None
+        marker = data[index + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            index += 2
+            continue
+        length = int.from_bytes(data[index + 2 : index + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", data[index + 5 : index + 9])
+            return width, height
+        index += 2 + length
+    return None
+
+
+MAX_EMPHASIS_MARKERS = 200
+"""Emphasis markers (``*``, ``_``) in one text; a real text has a handful. Thousands of them nest emphasis
+thousands deep, which makes the PDF layout take minutes and gigabytes."""
+_EMPHASIS = re.compile(r"(?<!\\)\*|(?<![A-Za-z0-9\\])_|(?<!\\)_(?![A-Za-z0-9])")
+
+
+def _emphasis(city: City) -> Iterator[Finding]:
+    """Texts whose Markdown emphasis markers would make the layout explode, at each one's place."""
+    for file, source in city.sources.items():
+        for path, raw in source.raw.items():
+            if raw.count("*") + raw.count("_") <= MAX_EMPHASIS_MARKERS:
+                continue
+            markers = len(_EMPHASIS.findall(raw))
+            if markers > MAX_EMPHASIS_MARKERS:
+                yield city.finding(file, path, f"the text has {markers:,} emphasis markers ('*' or '_'); at most "
+                                   f"{MAX_EMPHASIS_MARKERS} are allowed in one text, as more make the documents' "
+                                   "layout explode", hint="remove the stars and underscores that are not emphasis, "
+                                   "or write a literal one as \\*")
 
 
 def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
@@ -377,7 +495,7 @@ def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
     findings = [*index.findings, *loaded, *_chair(city), *_dates(city), *_coverage(city),
                 *_resources(city, today or dt.date.today()), *_logo(city), *_sources(city),
                 *_ratings(city), *_accessibility_contact(city),
-                *editor_notes(city), *font_findings(city), *markdown_findings(city)]
+                *editor_notes(city), *font_findings(city), *markdown_findings(city), *_emphasis(city)]
     findings.sort(key=lambda f: (f.severity != "error", f.file, f.line, f.col))
     if len(findings) > MAX_FINDINGS:
         more = len(findings) - MAX_FINDINGS

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ProjectNotFound, UsageError, did_you_mean
+from ..errors import Finding, ProjectNotFound, UsageError, did_you_mean
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -18,6 +19,17 @@ def builtin_templates_dir() -> Path:
     """The shipped templates: inside the package when installed, ``templates/`` at the repository root otherwise."""
     installed = PACKAGE_DIR / "templates"
     return installed if installed.is_dir() else PACKAGE_DIR.parent.parent / "templates"
+
+
+def slugify(name: str) -> str:
+    """A city's name as a folder name (a slug): ``Lee's Summit`` -> ``lees-summit``, ``Española`` -> ``espanola``.
+
+    Accents are taken off the letters (NFKD), apostrophes and periods dropped, anything else between words made
+    a hyphen; '' when nothing is left.
+    """
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    text = re.sub(r"['’.]", "", text.replace("&", " and "))
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,50 @@ class Project:
             return []
         return sorted(p.name for p in self.cities_dir.iterdir()
                       if p.is_dir() and SLUG.match(p.name) and (p / "city.yaml").exists())
+
+    def not_cities(self) -> list[Finding]:
+        """A finding for every folder in ``cities/`` that is not a city cityframe can read.
+
+        So that ``check --all``, ``list`` and ``build --all`` never skip one silently: a name that is not a slug, a
+        ``city.yml`` instead of a ``city.yaml``, no ``city.yaml`` at all. Hidden folders (``.git``) and files are
+        not cities and are left out.
+        """
+        if not self.cities_dir.is_dir():
+            return []
+        found = []
+        for folder in sorted(self.cities_dir.iterdir()):
+            if folder.name.startswith(".") or not folder.is_dir():
+                continue
+            where = f"{self.relative(self.cities_dir)}/{folder.name}"
+            if not SLUG.match(folder.name):
+                slug = slugify(folder.name)
+                rename = f"rename it to '{slug}'" if slug else "rename it"
+                found.append(Finding(where, 0, 0, "", "the folder name is not a city name, so this folder is not "
+                                     "read", hint=f"{rename}: lowercase letters, digits and hyphens"))
+            elif not (folder / "city.yaml").exists() and not (folder / "city.yaml").is_symlink():
+                yml = (folder / "city.yml").exists()
+                found.append(Finding(where, 0, 0, "", "there is a city.yml but no city.yaml, so this folder is not read"
+                                     if yml else "there is no city.yaml, so this folder is not a city",
+                                     hint="rename city.yml to city.yaml, and every other .yml file to .yaml" if yml else
+                                     "add the city's files ('cityframe new' writes them), or move the folder out of "
+                                     "cities/"))
+        return found
+
+    def override_folders(self, slug: str) -> list[Path]:
+        """The folders whose templates replace the built-in ones for a city, first match wins.
+
+        The city's ``templates/``, then the project's (unless it is the built-in folder itself, as in cityframe's
+        own repository). A folder is listed as soon as its name exists, link or not: the renderer refuses links.
+        """
+        builtin = builtin_templates_dir().resolve()
+        folders = []
+        own = self.cities_dir / slug / "templates"
+        if own.exists() or own.is_symlink():
+            folders.append(own)
+        shared = self.templates_dir
+        if (shared.exists() or shared.is_symlink()) and shared.resolve() != builtin:
+            folders.append(shared)
+        return folders
 
     def city_dir(self, slug: str, *, must_exist: bool = True) -> Path:
         """The folder of one city, refusing slugs that could leave ``cities/`` and folders that link out of it."""

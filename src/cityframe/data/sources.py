@@ -50,6 +50,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 # page or a word processor, a non-breaking space at the start of a line breaks the indentation invisibly.
 _INVISIBLE = "\u00a0\u1680\u180e\u2000-\u200f\u202a-\u202f\u205f-\u2064\u3000\ufeff"
 _INVISIBLE_CHAR = re.compile(f"[{_INVISIBLE}]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+"""Unicode's bidirectional embedding, override and isolate controls ("Trojan Source", CVE-2021-42574)."""
 _INVISIBLE_SPACING = re.compile(f"^[ \t]*(?:- )?[ \t]*(?P<lead>[{_INVISIBLE}])|:(?P<after>[{_INVISIBLE}])")
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -108,6 +110,7 @@ def shown(text: str, limit: int = SHOWN) -> str:
     """``text`` made safe to quote in a message: invisible characters spelled out, long text cut short."""
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
     text = _INVISIBLE_CHAR.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    text = _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     text = _LINE_BREAK.sub("\\\\n", text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -381,6 +384,17 @@ class _Builder:
                         "if the text starts with '!'")
 
     def scalar(self, event: Any, path: PathKey) -> Any:
+        bidi = _BIDI.search(event.value)
+        if bidi:
+            # Located at the character itself (or, when YAML wrote it from an escape, at the value).
+            index = self.text.find(bidi.group(), event.start_mark.index, event.end_mark.index)
+            line, col = position(self.text, index) if index >= 0 else (event.start_mark.line + 1,
+                                                                      event.start_mark.column + 1)
+            self.source.findings.append(Finding(
+                self.file, line, col, format_path(path), f"the text holds an invisible bidirectional control "
+                f"character ({_character(bidi.group())}): it makes text show in another order than it is written",
+                hint="delete it; right-to-left text (Arabic, Hebrew) needs no control characters"))
+            return event.value
         if _CONTROL.search(event.value):
             char = _CONTROL.search(event.value).group()  # type: ignore[union-attr]
             self.soft(event.start_mark, path, f"the text holds an invisible control character ({_character(char)})",
@@ -477,8 +491,8 @@ class _Builder:
         if _CONTROL.search(key):
             raise self.fail(event.start_mark, path, f"the key '{shown(key)}' holds an invisible control character",
                             "retype the key")
-        invisible = _INVISIBLE_CHAR.search(key)
-        if invisible and not event.style:  # in quotes, the character is there on purpose
+        invisible = _INVISIBLE_CHAR.search(key) or _BIDI.search(key)
+        if invisible and (not event.style or _BIDI.search(key)):  # in quotes, the character is there on purpose
             char = _character(invisible.group())
             if invisible.start() == 0 and self.lines()[event.start_mark.line][: event.start_mark.column].strip() == "":
                 raise self.fail(event.start_mark, path, f"an invisible {char} at the start of the line, where YAML "
@@ -571,6 +585,10 @@ def _read_bytes(path: Path, display: str) -> bytes:
         if path.is_symlink():
             raise _file_error(display, f"the file is a link to {os.readlink(path)}, which does not exist",
                               "replace the link with the file itself", line=0) from None
+        yml = path.with_suffix(".yml")
+        if yml.exists():
+            raise _file_error(display, f"the file is missing, but there is a {yml.name} beside it",
+                              f"rename {yml.name} to {path.name}: cityframe reads only .yaml files", line=0) from None
         raise _file_error(display, "the file is missing",
                           "create it; 'cityframe new' run in a scratch folder writes a template of it",
                           line=0) from None
@@ -616,29 +634,95 @@ def _decode(raw: bytes, display: str) -> str:
 
 
 _RUNAWAY = 500
-"""Flow brackets nested this deep are cut off before parsing: libyaml looks ahead through them (up to its own
-limit of 1,000 levels in PyYAML >= 6.0.4, or until it crashes the interpreter in older builds) before our depth
-check sees the 41st level. Cutting keeps the plain-words message and its location the same everywhere."""
+"""Flow brackets nested this deep stop the reader before libyaml sees them: libyaml looks ahead through every
+open bracket before it gives the first one back (quadratic: 100,000 take minutes, and crash the interpreter in
+some builds), long before our depth check sees the 41st level. The guard never parses part of a file as if it
+were the whole: it either lets the whole text through or stops with a located error."""
+
+_BLOCK_INDICATOR = re.compile(r"^[0-9+-]*[ \t]*(?:#.*)?$")
+_NODE_COLUMN = re.compile(r"^[ \t]*(?:-[ \t]+)*")
 
 
-def _cut_runaway_brackets(text: str) -> str:
-    """The text up to the opening bracket at depth ``_RUNAWAY`` (quotes skipped), or the whole text."""
+def _runaway_bracket(text: str) -> int | None:
+    """The index of the first ``[`` or ``{`` that opens at depth ``_RUNAWAY``, as YAML reads the text, or None.
+
+    A light reading of YAML's rules, enough to count flow brackets: brackets inside comments, quoted texts and
+    block texts (``|``, ``>``) are text, and so is a bracket inside a plain text of block context (``note: a [b``);
+    an apostrophe inside a word (``Lee's``) opens no quote. It may count a bracket YAML would read as text (then
+    :func:`read_yaml` stops with a located error), never the other way round in the files people write.
+    """
     if text.count("[") + text.count("{") < _RUNAWAY:  # the usual case, at C speed
-        return text
-    depth, quote = 0, ""
-    for index, char in enumerate(text):
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char in "[{":
-            depth += 1
-            if depth >= _RUNAWAY:
-                return text[:index]
-        elif char in "]}":
-            depth = max(0, depth - 1)
-    return text
+        return None
+    depth, quote, block_column, at_start = 0, "", -1, True
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        start, offset = offset, offset + len(line)
+        body = line.rstrip("\r\n")
+        if block_column >= 0:
+            if not body.strip() or _indent(body) > block_column:
+                continue  # a line of a block text
+            block_column = -1
+        if depth == 0:
+            at_start = True  # in block context, a new node may begin after the indentation
+        i, n = 0, len(body)
+        while i < n:
+            char = body[i]
+            if quote:
+                if quote == '"' and char == "\\":
+                    i += 2
+                    continue
+                if char == quote:
+                    if quote == "'" and body[i + 1 : i + 2] == "'":
+                        i += 2
+                        continue
+                    quote, at_start = "", False
+                i += 1
+                continue
+            if char in " \t":
+                i += 1
+                continue
+            if char == "#" and (i == 0 or body[i - 1] in " \t"):
+                break  # a comment
+            following = body[i + 1 : i + 2]
+            if at_start and char in "\"'":
+                quote = char
+            elif char in "[{" and (depth > 0 or at_start):
+                depth += 1
+                if depth >= _RUNAWAY:
+                    return start + i
+                at_start = True
+            elif char in "]}" and depth > 0:
+                depth -= 1
+                at_start = False
+            elif (char == "," and depth > 0) or (char in "-?:" and following in ("", " ", "\t")):
+                at_start = True
+            elif depth == 0 and at_start and char in "|>" and _BLOCK_INDICATOR.match(body[i + 1 :]):
+                node = len(_NODE_COLUMN.match(body).group())  # type: ignore[union-attr]
+                # '- |': the text belongs to the list item (indented past its '-'); 'key: |': to the key.
+                block_column = body.rfind("-", 0, i) if i == node and node else node
+                break
+            else:
+                at_start = False
+            i += 1
+    return None
+
+
+def _refuse_runaway(text: str, index: int, display: str) -> YamlError:
+    """The error for brackets open ``_RUNAWAY`` deep at ``index``: the reader's own, when the text before says so.
+
+    The text before ``index`` is read only to find out whether YAML reads these brackets as nesting (then the
+    reader's 'nested more than 40 levels' error, at its place, is the message); nothing of it is kept.
+    """
+    try:
+        _Builder(text[:index], display).build()
+    except YamlError as exc:
+        if exc.finding.message.startswith("the data is nested more than"):
+            return exc
+    line, col = position(text, index)
+    return YamlError(Finding(display, line, col, "", f"more than {_RUNAWAY} brackets '[' or '{{' are open here; "
+                             "cityframe stops here rather than read only part of the file",
+                             hint="close each '[' with ']' and each '{' with '}'; put a text that holds brackets in "
+                                  "quotes, or write it as a block text after '|'"))
 
 
 def read_yaml(path: Path, display: str) -> YamlSource:
@@ -657,7 +741,10 @@ def read_yaml(path: Path, display: str) -> YamlSource:
     if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in split_lines(text)):
         raise YamlError(Finding(display, 1, 1, "", "the file is empty",
                                 hint="fill it in, or run 'cityframe new' in a scratch folder to see a template"))
-    source = _Builder(_cut_runaway_brackets(text), display).build()
+    runaway = _runaway_bracket(text)
+    if runaway is not None:
+        raise _refuse_runaway(text, runaway, display)
+    source = _Builder(text, display).build()
     if source.data is None:
         line, col = source.locate(())
         raise YamlError(Finding(display, line, col, "", "the file has no data, only an empty value",
@@ -684,7 +771,7 @@ def read_trusted_yaml(path: Path, *, text_only: bool = False) -> Any:
         if not path.is_file() or path.stat().st_size > MAX_BYTES:
             return None
         text = path.read_text(encoding="utf-8-sig")
-        if _cut_runaway_brackets(text) is not text:
+        if _runaway_bracket(text) is not None:
             return None
         return yaml.load(text, Loader=_TextLoader if text_only else _Loader)
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):

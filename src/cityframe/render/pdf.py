@@ -7,7 +7,6 @@ WeasyPrint is imported inside the functions: ``import weasyprint`` costs about h
 from __future__ import annotations
 
 import logging
-import mimetypes
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -26,6 +25,10 @@ PDF_VARIANT = "pdf/ua-1"
 # Used only when the environment gives none: fontTools (WeasyPrint's fallback font subsetter, when Debian's
 # libharfbuzz-subset0 is missing) stamps each subset font with SOURCE_DATE_EPOCH, or with the current time.
 FIXED_SOURCE_DATE_EPOCH = "0"
+
+
+MANY_PAGES = 200
+"""A document this long gets a warning with its page count (Athens' longest document has about 30 pages)."""
 
 
 class RefusedURL(ValueError):
@@ -64,8 +67,49 @@ def check_url(url: str, allowed_roots: Sequence[Path]) -> Path | None:
     raise RefusedURL(f"{resolved} is outside the allowed folders")
 
 
+_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "font/ttf": (b"\x00\x01\x00\x00", b"true", b"ttcf"),
+    "font/otf": (b"OTTO",),
+    "font/woff": (b"wOFF",),
+    "font/woff2": (b"wOF2",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+}
+_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2",
+          ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+          ".svg": "image/svg+xml"}
+MAX_ASSET_BYTES = 20_000_000
+"""A font or picture a document uses is a few hundred KB; the largest shipped font is about 600 KB."""
+
+
+def check_content(path: Path, body: bytes) -> str:
+    """The content type of a file the PDF may use (a font or a picture), by its name and its first bytes.
+
+    Raise :class:`RefusedURL` for anything else: a data file, a document, a font or picture whose bytes are not
+    what its name says, or an SVG that declares entities (external entities read files; expansion explodes).
+    """
+    content_type = _TYPES.get(path.suffix.lower())
+    if content_type is None:
+        raise RefusedURL(f"{path.name} is not a font or a picture (documents use only those)")
+    if content_type == "image/svg+xml":
+        head = body[:4096].lower()
+        if b"<!doctype" in head or b"<!entity" in body.lower():
+            raise RefusedURL(f"{path.name} declares a DOCTYPE or entities, which can read files or explode")
+        if b"<svg" not in head:
+            raise RefusedURL(f"{path.name} is not an SVG picture")
+        return content_type
+    if not body.startswith(_SIGNATURES[content_type]):
+        raise RefusedURL(f"{path.name} is not a {content_type.split('/')[1].upper()} file (its first bytes differ)")
+    return content_type
+
+
 def url_fetcher(allowed_roots: Sequence[Path]) -> URLFetcher:
-    """A WeasyPrint URL fetcher that never touches the network and reads only files under ``allowed_roots``."""
+    """A WeasyPrint URL fetcher that never touches the network and reads only fonts and pictures.
+
+    They must lie under ``allowed_roots`` (the template folders) and be what their names say (see
+    :func:`check_content`): never a city's data files, whatever a template asks for.
+    """
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     roots = tuple(Path(root) for root in allowed_roots)
@@ -79,8 +123,15 @@ def url_fetcher(allowed_roots: Sequence[Path]) -> URLFetcher:
                 raise
             if path is None:  # data: URI, decoded by urllib's DataHandler without any I/O
                 return super().fetch(url, headers)
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
+            try:
+                if path.stat().st_size > MAX_ASSET_BYTES:
+                    raise RefusedURL(f"{path.name} is larger than {MAX_ASSET_BYTES // 1_000_000} MB")
+                body = path.read_bytes()
+                content_type = check_content(path, body)
+            except RefusedURL as exc:
+                LOGGER.warning("refused to fetch %s: %s", _shorten(url), exc)
+                raise
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type})
 
     return SafeURLFetcher(timeout=1, allow_redirects=False)
 
@@ -109,7 +160,13 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: Sequence[Path]) -> b
     document = weasyprint.HTML(string=html, base_url=_folder_url(base_url), url_fetcher=url_fetcher(allowed_roots))
     with _source_date_epoch():
         # No pdf_identifier: WeasyPrint then writes no /ID, and no dates unless the HTML's dcterms meta give them.
-        return document.write_pdf(pdf_variant=PDF_VARIANT)
+        # render() then write_pdf() is what HTML.write_pdf() does, with the page count in between.
+        options = {**weasyprint.DEFAULT_OPTIONS, "pdf_variant": PDF_VARIANT}
+        rendered = document.render(**options)
+        if len(rendered.pages) >= MANY_PAGES:
+            LOGGER.warning("the document has %d pages; a document of hundreds of pages is hard to read, print and "
+                           "keep current (consider fewer entries, or a shorter text per entry)", len(rendered.pages))
+        return rendered.write_pdf(**options)
 
 
 def _folder_url(folder: Path) -> str:
