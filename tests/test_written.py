@@ -235,7 +235,8 @@ def test_the_directory_says_how_each_entry_was_verified(tmp_path: Path) -> None:
     page = build_html(project)["resource-directory.html"]
     assert "Confirmed with the provider on November 1, 2026" in page
     assert "Details checked against the provider&#39;s website on November 1, 2026" in page
-    assert "Details last checked on November 1, 2026" in page
+    # No published source and no word of how it was checked: residents are told it is unverified.
+    assert "Unverified: no published source is cited for these details." in page
     assert "Details checked against the published source on" in page  # the included national entries
     assert "Last verified" not in page
 

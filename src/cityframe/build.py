@@ -284,6 +284,8 @@ def _write(project: Project, city: _Prepared, *, console: Console | None) -> Bui
         for name, content in files.items():
             state.record(name, content, inputs=city.inputs, key=city.keys.get(name, ""),
                          warnings=pdf_warnings.get(name, ()))
+        for name, content in city.assets.items():  # the fonts: a page is only up to date with them in place
+            state.record(name, content, inputs=city.inputs)
         written = write_files(folder, dict(sorted(to_write.items())))
         written += write_files(folder, dict(sorted(to_copy.items())))
         write_files(folder.parent / STATE_FOLDER, {f"{slug}.json": state.dumps()})

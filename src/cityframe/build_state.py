@@ -146,8 +146,12 @@ def weasyprint_version() -> str:
 
 
 def up_to_date(state: BuildState, folder: Path, names: Iterable[str], inputs: str) -> bool:
-    """Whether every one of ``names`` in ``folder`` was made from ``inputs`` and is untouched since."""
+    """Whether ``names`` and the files made with them (the pages' fonts) in ``folder`` are untouched and current.
+
+    Current: made from ``inputs``; untouched: on disk with the recorded content.
+    """
     names = list(names)
+    names += [name for name, record in state.outputs.items() if record.get("inputs") == inputs and name not in names]
     return bool(names) and all(state.is_current(folder, name, inputs=inputs) for name in names)
 
 
