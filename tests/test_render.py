@@ -466,12 +466,25 @@ def test_incomplete_data_is_marked_as_such_and_lists_what_is_missing(tmp_path: P
     pages = render(make_project(tmp_path / "p", data))
     plan = pages["prevention-plan.html"]
     assert "Draft – incomplete data" in plan
-    assert "2 of 40 required sections are not yet filled in" in plan
+    assert "Incomplete: not every required section is filled in yet" in plan
+    assert "15 of 16 required sections filled in" in plan  # the plan's own count, not the framework's
     assert "not yet adopted" not in plan
     section = plan[plan.index('id="vision-and-objectives"'):plan.index('id="scope-and-principles"')]
     assert "This section is incomplete" in section and "<li>a vision</li>" in section
     assert "TODO" not in section
     assert "Working groups" in pages["index.html"]
+
+
+def test_a_fresh_citys_covers_each_give_one_count(new_city) -> None:
+    """Issue 12.6: "0 of 16 required sections filled in" sat above "40 of 40 ... are not yet filled in"."""
+    pages = render(new_city("testville"), "testville")
+    for name, page in pages.items():
+        cover = page[page.index("<header"):page.index("</header>")]
+        counts = re.findall(r"\d+ of \d+ required sections", cover)
+        assert len(counts) == 1, (name, counts)
+        colophon = page[page.index('<footer class="colophon">'):]
+        assert not re.findall(r"\d+ of \d+ required sections", colophon), name
+    assert re.search(r"Completeness</dt><dd>0 of 16 required sections filled in", pages["prevention-plan.html"])
 
 
 def test_adopted_and_complete_has_no_draft_marking(tmp_path: Path) -> None:

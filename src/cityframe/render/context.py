@@ -309,8 +309,10 @@ def _status(city: City, report: CityReport, docs: Sequence[View]) -> View:
     if not_adopted:
         reasons.append(f"Draft: not yet adopted{' by ' + body if body else ''}.")
     if incomplete:
-        reasons.append(f"Incomplete: {missing_sections} of {total_sections} required sections are not yet filled "
-                       "in; do not rely on this text as final.")
+        # No count here: the cover's "Completeness" line gives the one count that fits the page it is on (this
+        # document's sections on a document, all 40 on the index page); a second, framework-wide count beside it
+        # read as a contradiction ("0 of 16 filled in" above "40 of 40 not yet filled in").
+        reasons.append("Incomplete: not every required section is filled in yet; do not rely on this text as final.")
     if not_adopted and incomplete:
         marking = "Draft – not adopted, incomplete"
     elif incomplete:
