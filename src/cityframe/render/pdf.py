@@ -105,10 +105,12 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: Sequence[Path]) -> b
     """Render a complete HTML document as a tagged PDF/UA-1 file, the same bytes for the same HTML."""
     import weasyprint
 
+    from .pdf_structure import finish
+
     document = weasyprint.HTML(string=html, base_url=_folder_url(base_url), url_fetcher=url_fetcher(allowed_roots))
     with _source_date_epoch():
         # No pdf_identifier: WeasyPrint then writes no /ID, and no dates unless the HTML's dcterms meta give them.
-        return document.write_pdf(pdf_variant=PDF_VARIANT)
+        return document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finish)
 
 
 def _folder_url(folder: Path) -> str:
