@@ -8,6 +8,7 @@ these cover is written down in docs/pdf-accessibility.md.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import subprocess
 from collections.abc import Iterator
@@ -75,6 +76,8 @@ def read_tagged(pdf_bytes: bytes) -> Tagged:
             element.attributes = {str(k): v for k, v in node.A.items()}
         if "/ID" in node:
             element.attributes["ID"] = str(node.ID)
+        if "/Alt" in node:
+            element.attributes["Alt"] = str(node.Alt)
         kids = node.get("/K")
         kids = [] if kids is None else (list(kids) if isinstance(kids, pikepdf.Array) else [kids])
         for kid in kids:
@@ -158,7 +161,7 @@ def test_each_link_has_one_annotation_under_its_link_element_named_by_its_visibl
 def long_table(rows: int, extra: str = "") -> str:
     body = "".join(f"<tr><th scope='row'>Row {i}</th><td>{'Several words of text. ' * 6}</td></tr>"
                    for i in range(rows))
-    return (f"<div class='table-scroll'><table><caption>Long table</caption><thead><tr><th scope='col'>Name"
+    return (f"<div class='table-scroll'><table id='long-table'><caption>Long table</caption><thead><tr><th scope='col'>Name"
             f"</th><th scope='col'>Description</th></tr></thead><tbody>{body}{extra}</tbody></table></div>")
 
 
@@ -265,4 +268,60 @@ def test_slow_no_page_ends_with_a_heading(pilot_pdfs: dict[str, Path]) -> None:
             heading = heading_of(element)
             if heading is not None:
                 problems.append(f"{key}: page {page + 1} ends with a {heading.tag[1:]}")
+    assert not problems, "\n".join(problems)
+
+
+# --- print layout ---------------------------------------------------------------------------------------------
+
+
+def pages_of(pdf: bytes, tmp_path: Path, needle: str) -> list[int]:
+    return [n for n, text in enumerate(page_texts(pdf, tmp_path)) if needle in text]
+
+
+def test_a_directory_card_shorter_than_a_page_is_never_split(tmp_path: Path) -> None:
+    filler = "<p>" + "Filler text for the page. " * 40 + "</p>"
+    card = ("<div class='card resource'><h3>Card title</h3><p class='meta'>Local</p><p>First line of the card.</p>"
+            "<dl class='fields'>" + "".join(f"<dt>Field {i}</dt><dd>Value {i}</dd>" for i in range(8))
+            + "<dt>Checked</dt><dd>Tail of the card</dd></dl></div>")
+    for n in range(6, 12):
+        pdf = pdf_of(filler * n + card)
+        assert pages_of(pdf, tmp_path, "Card title") == pages_of(pdf, tmp_path, "Tail of the card"), n
+
+
+def test_the_signature_block_stays_with_the_adoption_sentence(tmp_path: Path) -> None:
+    filler = "<p>" + "Filler text for the page. " * 40 + "</p>"
+    section = ("<section id='adoption' class='doc-section'><h2>16 Adoption and signatures</h2>"
+               "<p>This charter is to be adopted by City Council on March 15, 2027.</p><h3>Signatures</h3>"
+               "<div class='signatures'>" + "".join(f"<div class='signature'><p class='signature-role'>Role {i}</p>"
+                                                   "<p class='meta small'>Signature and date</p></div>"
+                                                   for i in range(4)) + "</div></section>")
+    for n in range(8, 14):
+        pdf = pdf_of(filler * n + section)
+        sentence = pages_of(pdf, tmp_path, "to be adopted by")
+        assert sentence == pages_of(pdf, tmp_path, "Role 0") == pages_of(pdf, tmp_path, "Role 3"), n
+
+
+def test_long_web_addresses_wrap_before_a_slash_or_a_dot_never_inside_a_word(tmp_path: Path) -> None:
+    from cityframe.render.markup import url_breaks
+
+    address = "www.stamfordct.gov/government/operations/human-resources"
+    cell = f"<a href='https://{address}'>{url_breaks(address)}</a>"
+    pdf = pdf_of("<table class='cols'><colgroup><col style='width: 14%'><col style='width: 86%'></colgroup>"
+                 f"<tbody><tr><td>{cell}</td><td>Other</td></tr></tbody></table>")
+    lines = [line.split("Other")[0].replace("\u200b", "").strip() for line in page_texts(pdf, tmp_path)[0].splitlines()
+             if line.strip() and not line.strip().startswith(("·", "Page "))]  # not the running header and footer
+    assert "".join(lines) == address
+    assert len(lines) > 2
+    for before, after in itertools.pairwise(lines):
+        assert before[-1] in "/.-" or after[0] in "/.-", lines  # at a slash, a dot or a hyphen: never mid-word
+
+
+def test_slow_every_figure_has_alternate_text(pilot_pdfs: dict[str, Path]) -> None:
+    problems = []
+    for key, path in pilot_pdfs.items():
+        figures = [e for e in read_tagged(path.read_bytes()).root.walk() if e.tag == "/Figure"]
+        problems += [f"{key}: a figure on page {(f.page or 0) + 1} without /Alt" for f in figures
+                     if not str(f.attributes.get("Alt", "")).strip()]
+        if key.endswith("prevention-plan"):
+            assert len(figures) == 3, key  # the three charts once each: the phone timeline is not printed
     assert not problems, "\n".join(problems)

@@ -529,5 +529,7 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
         "charts": View(
             risk_matrix=charts.risk_matrix(threats),
             stakeholder_map=charts.stakeholder_map(stakeholders, KIND_LABELS, SEAT_LABELS, SEAT_ORDER),
-            timeline=charts.intervention_timeline(by_tier)),
+            # Two drawings of the timeline; the stylesheet shows the narrow one on phones, the wide one elsewhere.
+            timeline=charts.intervention_timeline(by_tier)
+            + charts.intervention_timeline(by_tier, "timeline-narrow", narrow=True)),
     }

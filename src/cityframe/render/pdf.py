@@ -25,6 +25,7 @@ PDF_VARIANT = "pdf/ua-1"
 # Used only when the environment gives none: fontTools (WeasyPrint's fallback font subsetter, when Debian's
 # libharfbuzz-subset0 is missing) stamps each subset font with SOURCE_DATE_EPOCH, or with the current time.
 FIXED_SOURCE_DATE_EPOCH = "0"
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 class RefusedURL(ValueError):
@@ -105,12 +106,21 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: Sequence[Path]) -> b
     """Render a complete HTML document as a tagged PDF/UA-1 file, the same bytes for the same HTML."""
     import weasyprint
 
-    from .pdf_structure import finish
+    from .pdf_structure import finish, tall_rows
 
+    # WeasyPrint draws <wbr> as a "\u200b" pseudo-element, in a box of its own, where line breaking never finds it:
+    # the same character inside the text run is a break opportunity (web addresses wrap before their dots).
+    html = html.replace("<wbr>", ZERO_WIDTH_SPACE)
     document = weasyprint.HTML(string=html, base_url=_folder_url(base_url), url_fetcher=url_fetcher(allowed_roots))
     with _source_date_epoch():
+        rendered = document.render(pdf_variant=PDF_VARIANT)
+        tall = tall_rows(rendered)
+        if tall:  # rare: laid out again, those rows allowed to break, so that the header row repeats beside them
+            # A user stylesheet (WeasyPrint's "stylesheets"): only "!important" wins over the author's "avoid".
+            rule = ", ".join(f"{row}, {row} > td, {row} > th" for row in tall) + " { break-inside: auto !important; }"
+            rendered = document.render(pdf_variant=PDF_VARIANT, stylesheets=[weasyprint.CSS(string=rule)])
         # No pdf_identifier: WeasyPrint then writes no /ID, and no dates unless the HTML's dcterms meta give them.
-        return document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finish)
+        return rendered.write_pdf(pdf_variant=PDF_VARIANT, finisher=finish)
 
 
 def _folder_url(folder: Path) -> str:

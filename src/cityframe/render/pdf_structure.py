@@ -88,7 +88,8 @@ def _boxes(box: Any) -> Iterator[Any]:
 
 
 def _text(element: Any) -> str:
-    return _SPACE.sub(" ", "".join(element.itertext())).strip()
+    """An element's text as read: white space collapsed, without the zero-width spaces that let addresses wrap."""
+    return _SPACE.sub(" ", "".join(element.itertext()).replace("\u200b", "")).strip()
 
 
 def _target(annotation: Any) -> str:
@@ -240,6 +241,42 @@ def _artifacts_in(items: list[Any], mcids: set[int]) -> None:
                 and items[index + 1] == b"BDC":
             items[index - 1] = "/Artifact"
             items[index] = pydyf.Dictionary({"Type": "/Pagination"})
+
+
+# --- rows taller than a page -------------------------------------------------------------------------------
+
+
+def tall_rows(document: Any) -> list[str]:
+    """CSS selectors (``#table-id > tbody > tr:nth-child(n)``) of the table rows laid out over more than one page.
+
+    Rows avoid breaking (``break-inside: avoid``), so a row on two pages is taller than a page. WeasyPrint then
+    drops the table's header row on the pages it spans; laid out again with that row allowed to break, the header
+    row repeats. A row of a table without an ``id`` cannot be named, and is left as it is.
+    """
+    from weasyprint.formatting_structure import boxes
+
+    pages_of: dict[int, set[int]] = {}
+    names: dict[int, str] = {}
+    for number, page in enumerate(document.pages):
+        for table in _boxes(page._page_box):
+            if not isinstance(table, boxes.TableBox) or table.element is None or not table.element.get("id"):
+                continue
+            for group in table.children:
+                if group.element is None or group.element_tag != "tbody":
+                    continue
+                rows = [child for child in group.element if isinstance(child.tag, str)]
+                for row in group.children:
+                    if row.element is None or row.element not in rows:
+                        continue
+                    pages_of.setdefault(id(row.element), set()).add(number)
+                    names[id(row.element)] = (f"#{_css_identifier(table.element.get('id'))} > tbody > "
+                                              f"tr:nth-child({rows.index(row.element) + 1})")
+    return [names[key] for key, pages in pages_of.items() if len(pages) > 1]
+
+
+def _css_identifier(text: str) -> str:
+    """An id as a CSS identifier: every character that is not a letter, digit, ``-`` or ``_`` escaped."""
+    return "".join(c if c.isalnum() or c in "-_" else f"\\{ord(c):x} " for c in text)
 
 
 # --- entry point --------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from ..data.project import builtin_templates_dir
-from .markup import readable_url, render_inline, render_markdown, safe_url
+from .markup import readable_url, render_inline, render_markdown, safe_url, url_breaks
 
 if TYPE_CHECKING:
     from ..data.load import City
@@ -123,6 +123,7 @@ def make_environment(city: City | None = None) -> SandboxedEnvironment:
         number=format_number,
         safe_url=safe_url,
         readable_url=readable_url,
+        url_breaks=url_breaks,
         join_words=join_words,
     )
 
