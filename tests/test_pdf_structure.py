@@ -161,8 +161,9 @@ def test_each_link_has_one_annotation_under_its_link_element_named_by_its_visibl
 def long_table(rows: int, extra: str = "") -> str:
     body = "".join(f"<tr><th scope='row'>Row {i}</th><td>{'Several words of text. ' * 6}</td></tr>"
                    for i in range(rows))
-    return (f"<div class='table-scroll'><table id='long-table'><caption>Long table</caption><thead><tr><th scope='col'>Name"
-            f"</th><th scope='col'>Description</th></tr></thead><tbody>{body}{extra}</tbody></table></div>")
+    return (f"<div class='table-scroll'><table id='long-table'><caption>Long table</caption><thead><tr>"
+            f"<th scope='col'>Name</th><th scope='col'>Description</th></tr></thead><tbody>{body}{extra}</tbody>"
+            "</table></div>")
 
 
 def table_summary(tagged: Tagged) -> list[dict[str, object]]:
