@@ -137,7 +137,7 @@ def test_timeline_names_sit_in_their_own_column_clear_of_the_year_lines() -> Non
     texts = [t.text for t in names]
     first = texts.index(next(t for t in texts if t.startswith("A1 ")))
     name = texts[first:first + next(n for n, t in enumerate(texts[first:]) if t.startswith("A2 "))]
-    assert len(name) > 3 and " ".join(name) == f"A1 {long_title}"  # wrapped on as many lines as it needs, never cut
+    assert len(name) >= 3 and " ".join(name) == f"A1 {long_title}"  # on as many lines as it needs, never cut
     assert "A2 Referral panel" in texts and "A3 Recovery" in texts
     for t in names:  # every line of every name fits the column
         assert label_left + charts.text_width(t.text, float(t.get("font-size"))) <= label_right, t.text
@@ -161,8 +161,11 @@ def test_charts_scale_and_stay_legible_on_a_phone(draw: str) -> None:
     _, _, width, height = (float(v) for v in root.get("viewBox").split())
     assert (root.get("width"), root.get("height")) == (charts._n(width), charts._n(height))
     smallest = min(float(t.get("font-size")) for t in root.iter(f"{SVG}text"))
-    # Shrunk to a 390 px phone's column (355 px), the smallest text is still 8.5 px or more.
-    assert smallest * 355 / width >= 8.5
+    # Shrunk to a 390 px phone's column (355 px), the smallest text is still 8.5 px or more; the wide timeline is
+    # not shown on phones (its narrow twin is: test_the_narrow_timeline_has_text_of_14_px_on_a_390_px_phone), only
+    # from 36rem up, in a column of at least 32rem (512 px).
+    column = 512 if draw == "intervention_timeline" else 355
+    assert smallest * column / width >= (11 if draw == "intervention_timeline" else 8.5)
     for text in root.iter(f"{SVG}text"):  # nothing drawn outside the picture
         assert 0 <= float(text.get("x")) <= width and 0 <= float(text.get("y")) <= height
 
