@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -26,7 +27,8 @@ from test_render import make_project
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_VERSION = "4"
-AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+# .ci/run installs axe-core into .ci/node/ and names it in AXE_JS; without it, npm installs it into node_modules/.
+AXE_JS = Path(os.environ.get("AXE_JS") or REPO / "node_modules" / "axe-core" / "axe.min.js")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 LIVE_SCRIPT = """() => {

@@ -136,7 +136,8 @@ def test_timeline_names_sit_in_their_own_column_clear_of_the_year_lines() -> Non
              and t.get("font-weight") == "normal"]
     texts = [t.text for t in names]
     first = texts.index(next(t for t in texts if t.startswith("A1 ")))
-    assert texts[first] != f"A1 {long_title}" and texts[first + 2].endswith("…")  # wrapped to three lines, cut
+    name = texts[first:first + next(n for n, t in enumerate(texts[first:]) if t.startswith("A2 "))]
+    assert len(name) >= 3 and " ".join(name) == f"A1 {long_title}"  # on as many lines as it needs, never cut
     assert "A2 Referral panel" in texts and "A3 Recovery" in texts
     for t in names:  # every line of every name fits the column
         assert label_left + charts.text_width(t.text, float(t.get("font-size"))) <= label_right, t.text
@@ -160,7 +161,41 @@ def test_charts_scale_and_stay_legible_on_a_phone(draw: str) -> None:
     _, _, width, height = (float(v) for v in root.get("viewBox").split())
     assert (root.get("width"), root.get("height")) == (charts._n(width), charts._n(height))
     smallest = min(float(t.get("font-size")) for t in root.iter(f"{SVG}text"))
-    # Shrunk to a 390 px phone's column (355 px), the smallest text is still 8.5 px or more.
-    assert smallest * 355 / width >= 8.5
+    # Shrunk to a 390 px phone's column (355 px), the smallest text is still 8.5 px or more; the wide timeline is
+    # not shown on phones (its narrow twin is: test_the_narrow_timeline_has_text_of_14_px_on_a_390_px_phone), only
+    # from 36rem up, in a column of at least 32rem (512 px).
+    column = 512 if draw == "intervention_timeline" else 355
+    assert smallest * column / width >= (11 if draw == "intervention_timeline" else 8.5)
     for text in root.iter(f"{SVG}text"):  # nothing drawn outside the picture
         assert 0 <= float(text.get("x")) <= width and 0 <= float(text.get("y")) <= height
+
+
+def test_the_timeline_legend_lists_only_the_marks_it_uses() -> None:
+    """A legend entry for a mark the picture does not draw ("No end date set" with every end set) misleads."""
+    def legend(*items: View) -> list[str]:
+        texts = [t.text for t in parse(charts.intervention_timeline(tiers(*items))).iter(f"{SVG}text")]
+        return [t for t in texts if t in ("Milestone", "No end date set")]
+
+    ended = intervention("A1", "primary", dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert legend(ended) == []
+    assert legend(ended, intervention("A2", "primary", dt.date(2026, 1, 1), None)) == ["No end date set"]
+    with_milestone = intervention("A3", "secondary", dt.date(2026, 1, 1), dt.date(2027, 1, 1), (dt.date(2026, 6, 1),))
+    assert legend(ended, with_milestone) == ["Milestone"]
+
+
+def test_the_narrow_timeline_has_text_of_14_px_on_a_390_px_phone() -> None:
+    long_title = "Report Hate Athens - one front door for bias incidents, online and in person, in four languages"
+    items = tiers(intervention("A1", "primary", dt.date(2026, 1, 1), dt.date(2028, 12, 31), (dt.date(2027, 6, 1),),
+                               title=long_title),
+                  intervention("A2", "tertiary", dt.date(2027, 1, 1), None, title="Recovery"))
+    root = parse(charts.intervention_timeline(items, "timeline-narrow", narrow=True))
+    check_named(root, "timeline-narrow")
+    assert root.get("class") == "chart chart-narrow"
+    _, _, width, height = (float(v) for v in root.get("viewBox").split())
+    texts = list(root.iter(f"{SVG}text"))
+    # A 390 px phone's column is 355 px: the drawing is shown at that width or at 24rem (384 px), if narrower.
+    assert min(float(t.get("font-size")) for t in texts) * 355 / width >= 14
+    for t in texts:  # inside the picture; names and legend (anchored at their start) end before its right edge
+        assert 0 <= float(t.get("x")) <= width and float(t.get("y")) <= height, t.text
+        if t.get("text-anchor") == "start":
+            assert float(t.get("x")) + charts.text_width(t.text, float(t.get("font-size"))) <= width, t.text

@@ -435,12 +435,14 @@ def test_charts_scale_to_the_column_instead_of_scrolling(scratch_pages: dict[str
     assert "chart-scroll" not in plan and "min-width: 38rem" not in plan
     assert "figure svg.chart { display: block; width: 100%; height: auto;" in plan
     svgs = re.findall(r"<svg .*?</svg>", plan, flags=re.S)
-    assert len(svgs) == 3
+    assert len(svgs) == 4  # the timeline twice: wide, and narrow for phones (test_phone.py measures it)
     for svg in svgs:
         width = float(re.search(r'viewBox="0 0 ([\d.]+) [\d.]+"', svg).group(1))  # type: ignore[union-attr]
         smallest = min(float(size) for size in re.findall(r'font-size="([\d.]+)"', svg))
-        # Drawn narrow enough that its smallest text is still 8.5 px or more on a 390 px phone (355 px of column).
-        assert smallest * 355 / width >= 8.5, svg[:200]
+        if "chart-narrow" in svg:  # the phone's drawing: 14 px text in a 390 px phone's 355 px column
+            assert smallest * 355 / width >= 14, svg[:200]
+        else:  # shown from 36rem (576 px) up, in a column of at least 32rem (512 px): 11 px text or more
+            assert "chart-wide" in svg and smallest * 512 / width >= 11, svg[:200]
 
 
 def test_rendering_is_deterministic(scratch: Project, scratch_pages: dict[str, str]) -> None:
@@ -466,12 +468,25 @@ def test_incomplete_data_is_marked_as_such_and_lists_what_is_missing(tmp_path: P
     pages = render(make_project(tmp_path / "p", data))
     plan = pages["prevention-plan.html"]
     assert "Draft – incomplete data" in plan
-    assert "2 of 40 required sections are not yet filled in" in plan
+    assert "Incomplete: not every required section is filled in yet" in plan
+    assert "15 of 16 required sections filled in" in plan  # the plan's own count, not the framework's
     assert "not yet adopted" not in plan
     section = plan[plan.index('id="vision-and-objectives"'):plan.index('id="scope-and-principles"')]
     assert "This section is incomplete" in section and "<li>a vision</li>" in section
     assert "TODO" not in section
     assert "Working groups" in pages["index.html"]
+
+
+def test_a_fresh_citys_covers_each_give_one_count(new_city) -> None:
+    """Issue 12.6: "0 of 16 required sections filled in" sat above "40 of 40 ... are not yet filled in"."""
+    pages = render(new_city("testville"), "testville")
+    for name, page in pages.items():
+        cover = page[page.index("<header"):page.index("</header>")]
+        counts = re.findall(r"\d+ of \d+ required sections", cover)
+        assert len(counts) == 1, (name, counts)
+        colophon = page[page.index('<footer class="colophon">'):]
+        assert not re.findall(r"\d+ of \d+ required sections", colophon), name
+    assert re.search(r"Completeness</dt><dd>0 of 16 required sections filled in", pages["prevention-plan.html"])
 
 
 def test_adopted_and_complete_has_no_draft_marking(tmp_path: Path) -> None:

@@ -56,9 +56,15 @@ def _text(x: float, y: float, content: Any, *, size: float = 12, anchor: str = "
             f'fill="{fill}"{extra}>{escape(content)}</text>')
 
 
-def _svg(ident: str, width: float, height: float, title: str, desc: str, body: Sequence[str]) -> Markup:
-    """The picture: drawn in ``width`` x ``height`` units, its natural size in CSS pixels; the page scales it."""
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {_n(width)} {_n(height)}" '
+def _svg(ident: str, width: float, height: float, title: str, desc: str, body: Sequence[str],
+         kind: str = "") -> Markup:
+    """The picture: drawn in ``width`` x ``height`` units, its natural size in CSS pixels; the page scales it.
+
+    ``kind`` is an extra class: ``chart-wide`` (replaced on a phone by its narrow twin or by its data table) or
+    ``chart-narrow`` (shown on a phone only); the stylesheet picks one, so a screen reader meets only that one.
+    """
+    classes = f"chart {kind}".strip()
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="{classes}" viewBox="0 0 {_n(width)} {_n(height)}" '
             f'width="{_n(width)}" height="{_n(height)}" role="img" aria-labelledby="{ident}-title" '
             f'aria-describedby="{ident}-desc" font-family="{FONT}" focusable="false">'
             f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(desc)}</desc>')
@@ -196,7 +202,7 @@ def risk_matrix(threats: Sequence[Any], ident: str = "risk-matrix") -> Markup:
             f"{count} threat{'s' if count != 1 else ''} placed by score. "
             + " ".join(f"{t.number} {t.name}: likelihood {t.likelihood}, impact {t.impact}, "
                        f"{risk_level(t.score)['label'].lower()} ({t.score})." for t in threats))
-    return _svg(ident, width, height, "Risk matrix of the priority threats", desc.strip(), body)
+    return _svg(ident, width, height, "Risk matrix of the priority threats", desc.strip(), body, "chart-wide")
 
 
 # --- stakeholder map -------------------------------------------------------------------------------------
@@ -242,7 +248,7 @@ def stakeholder_map(stakeholders: Sequence[Any], kind_labels: Mapping[str, str],
     desc = (f"{len(stakeholders)} stakeholders by kind (rows) and steering-group seat (columns); "
             f"{seated} hold a seat. " + " ".join(parts))
     return _svg(ident, width, height, "Stakeholder map: kind of organization by steering-group seat", desc.strip(),
-                body)
+                body, "chart-wide")
 
 
 # --- intervention timeline -------------------------------------------------------------------------------
@@ -263,9 +269,11 @@ def _dates(intervention: Any) -> list[dt.date]:
     return found + [m.date for m in intervention.milestones]
 
 
-TIMELINE_WIDTH = 460
-TIMELINE_LABELS = (8, 168)
-"""The activities' names sit in their own column, from x=8 to x=168, clear of the bars and the year lines."""
+TIMELINE_WIDTH = 500
+TIMELINE_NARROW_WIDTH = 340
+"""The phone layout's width: less than a 390 px screen's 355 px column, so that 14 units of text are >= 14 px."""
+TIMELINE_LABELS = (8, 208)
+"""The activities' names sit in their own column, from x=8 to x=208, clear of the bars and the year lines."""
 
 
 def _diamond(cx: float, cy: float, half: float = 5.5) -> str:
@@ -273,20 +281,25 @@ def _diamond(cx: float, cy: float, half: float = 5.5) -> str:
             f'L{_n(cx - half)} {_n(cy)} Z" fill="#ffffff" stroke="{INK}" stroke-width="1.5"/>')
 
 
-def intervention_timeline(tiers: Sequence[Any], ident: str = "timeline") -> Markup:
+def intervention_timeline(tiers: Sequence[Any], ident: str = "timeline", *, narrow: bool = False) -> Markup:
     """Each intervention as a bar from start to end (dashed when open-ended), grouped by tier, with milestones.
 
-    Names are in a column of their own on the left (wrapped to at most three lines); the time axis, its year
-    lines and the bars are on the right of it.
+    Names are in a column of their own on the left, wrapped over as many lines as they need (never cut); the
+    time axis, its year lines and the bars are on the right of it. ``narrow``: the phone layout, 340 units wide
+    for a 390 px screen, each name on full-width lines above its bar and every text at least 14 units (px)
+    high. The legend lists only the marks the picture uses.
     """
     interventions = [i for tier in tiers for i in tier.interventions]
     dates = [d for i in interventions for d in _dates(i)]
-    width = TIMELINE_WIDTH
-    label_left, label_right = TIMELINE_LABELS
-    left, right = label_right + 14, width - 10
+    kind = "chart-narrow" if narrow else "chart-wide"
+    width = TIMELINE_NARROW_WIDTH if narrow else TIMELINE_WIDTH
+    label_left, label_right = (8, width - 8) if narrow else TIMELINE_LABELS
+    left, right = (label_left + 4, width - 12) if narrow else (label_right + 14, width - 10)
+    size, line_h, small = (14, 17, 14) if narrow else (11.5, 14, 12)
     if not dates:
-        body = [_text(label_left, 30, "No dated interventions yet.", size=12)]
-        return _svg(ident, width, 48, "Timeline of interventions by tier", "No intervention has a date yet.", body)
+        body = [_text(label_left, 30, "No dated interventions yet.", size=small)]
+        return _svg(ident, width, 48, "Timeline of interventions by tier", "No intervention has a date yet.", body,
+                    kind)
     first, last = _quarter_start(min(dates)), _next_quarter(max(dates))
     span = (last - first).days
 
@@ -303,9 +316,9 @@ def intervention_timeline(tiers: Sequence[Any], ident: str = "timeline") -> Mark
         if (is_year or tick == first) and tick < last:
             end = min(dt.date(tick.year + 1, 1, 1), last)
             label = str(tick.year)
-            wide = text_width(label, 12, "bold")
+            wide = text_width(label, small, "bold")
             cx = min(max((x + x_of(end)) / 2, left + wide / 2), width - 2 - wide / 2)
-            body.append(_text(cx, 16, label, size=12, anchor="middle", weight="bold"))
+            body.append(_text(cx, 16, label, size=small, anchor="middle", weight="bold"))
         body.append(f'<line x1="{_n(x)}" y1="{22 if is_year else 26}" x2="{_n(x)}" y2="{axis_h}" stroke="{LINE}" '
                     f'stroke-width="{1.5 if is_year else 0.8}"/>')
         tick = _next_quarter(tick)
@@ -313,26 +326,36 @@ def intervention_timeline(tiers: Sequence[Any], ident: str = "timeline") -> Mark
     y = axis_h + 8
     grid_top = y
     rows: list[str] = []
-    line_h, size = 14, 11.5
+    used = {"milestone": False, "open": False}
     for tier in tiers:
         color = TIER_COLORS[tier.id]
         rows.append(f'<rect x="{label_left}" y="{_n(y)}" width="{right - label_left}" height="24" fill="#eef1f4"/>')
         rows.append(f'<rect x="{label_left}" y="{_n(y)}" width="5" height="24" fill="{color}"/>')
-        rows.append(_text(label_left + 12, y + 17, tier.label, size=12, weight="bold"))
+        rows.append(_text(label_left + 12, y + 17, tier.label, size=small, weight="bold"))
         y += 28
         if not tier.interventions:
-            rows.append(_text(label_left, y + 15, "No intervention in this tier.", size=11.5, fill=MUTED))
+            rows.append(_text(label_left, y + 15, "No intervention in this tier.", size=size, fill=MUTED))
             y += 24
         for intervention in tier.interventions:
-            lines = wrap(f"{intervention.number} {intervention.title}", size, label_right - label_left, 3)
-            row_h = max(26, line_h * len(lines) + 10)
-            baseline = y + (row_h - line_h * len(lines)) / 2 + 10.5
-            for n, line in enumerate(lines):
-                rows.append(_text(label_left, baseline + n * line_h, line, size=size))
-            bar_y = y + row_h / 2 - 5
+            # Every word of the name, on as many lines as it takes: a cut name ("Neighborhood Executive...") hid
+            # which activity a bar was.
+            lines = wrap(f"{intervention.number} {intervention.title}", size, label_right - label_left, 99)
+            if narrow:  # the name above, the bar under it across the full width
+                for n, line in enumerate(lines):
+                    rows.append(_text(label_left, y + 13 + n * line_h, line, size=size))
+                row_h = line_h * len(lines) + 16
+                bar_y = y + line_h * len(lines) + 2
+            else:
+                row_h = max(26, line_h * len(lines) + 10)
+                baseline = y + (row_h - line_h * len(lines)) / 2 + 10.5
+                for n, line in enumerate(lines):
+                    rows.append(_text(label_left, baseline + n * line_h, line, size=size))
+                bar_y = y + row_h / 2 - 5
             start = intervention.start or min(_dates(intervention))
             end = intervention.end or max(_dates(intervention))
             x1, x2 = x_of(start), max(x_of(end), x_of(start) + 4)
+            used["milestone"] = used["milestone"] or bool(intervention.milestones)
+            used["open"] = used["open"] or not intervention.end
             if intervention.end:
                 rows.append(f'<rect x="{_n(x1)}" y="{_n(bar_y)}" width="{_n(x2 - x1)}" height="10" rx="2" '
                             f'fill="{color}"/>')
@@ -346,18 +369,21 @@ def intervention_timeline(tiers: Sequence[Any], ident: str = "timeline") -> Mark
                 rows.append(_diamond(x_of(milestone.date), bar_y + 5))
             y += row_h + 4
         y += 6
-    # Faint year lines behind the rows, in the bars' part only: never through a name.
+    # Faint year lines behind the rows, in the bars' part only: never through a name (in the narrow layout the
+    # names sit above the bars, where the lines would cross them: none there).
     tick = first
-    while tick <= last:
+    while tick <= last and not narrow:
         if tick.month == 1 and tick != first:
             body.append(f'<line x1="{_n(x_of(tick))}" y1="{grid_top}" x2="{_n(x_of(tick))}" y2="{_n(y)}" '
                         f'stroke="#c8c8c8" stroke-width="1"/>')
         tick = _next_quarter(tick)
-    legend, last_row = _legend([
-        (lambda x, y: _diamond(x + 7, y + 7), 14, "Milestone"),
-        (lambda x, y: f'<rect x="{_n(x)}" y="{_n(y + 2.5)}" width="28" height="9" fill="none" stroke="{INK}" '
-                      f'stroke-dasharray="4 3"/>', 28, "No end date set"),
-    ], label_left, y + 16, width - 8, size=11.5)
+    keys = []
+    if used["milestone"]:
+        keys.append((lambda x, y: _diamond(x + 7, y + 7), 14.0, "Milestone"))
+    if used["open"]:
+        keys.append((lambda x, y: f'<rect x="{_n(x)}" y="{_n(y + 2.5)}" width="28" height="9" fill="none" '
+                                  f'stroke="{INK}" stroke-dasharray="4 3"/>', 28.0, "No end date set"))
+    legend, last_row = _legend(keys, label_left, y + 16, width - 8, size=size) if keys else ([], y)
     height = last_row + 10
     desc = (f"{len(interventions)} interventions from {first.year} to {last.year}, grouped by prevention tier. "
             + " ".join(
@@ -366,4 +392,5 @@ def intervention_timeline(tiers: Sequence[Any], ident: str = "timeline") -> Mark
                 f"{', to ' + i.end.isoformat() if i.end else ', no end date'}"
                 f"{', ' + str(len(i.milestones)) + ' milestones' if i.milestones else ''}."
                 for i in interventions))
-    return _svg(ident, width, height, "Timeline of interventions by prevention tier", desc, body + rows + legend)
+    return _svg(ident, width, height, "Timeline of interventions by prevention tier", desc, body + rows + legend,
+                kind)

@@ -334,8 +334,10 @@ def _status(city: City, report: CityReport, docs: Sequence[View], document_id: s
     if not_adopted:
         reasons.append(f"Draft: not yet adopted{' by ' + with_article(body) if body else ''}.")
     if incomplete:
-        reasons.append(f"Incomplete: {missing_sections} of {total_sections} required sections are not yet filled "
-                       "in; do not rely on this text as final.")
+        # No count here: the cover's "Completeness" line gives the one count that fits the page it is on (this
+        # document's sections on a document, all 40 on the index page); a second, framework-wide count beside it
+        # read as a contradiction ("0 of 16 filled in" above "40 of 40 not yet filled in").
+        reasons.append("Incomplete: not every required section is filled in yet; do not rely on this text as final.")
     if not_adopted and incomplete:
         marking = "Draft – not adopted, incomplete"
     elif incomplete:
@@ -647,5 +649,7 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
             stakeholder_map=charts.stakeholder_map(
                 tuple(s.replace(kind=row_key(s.kind, s.level)) for s in stakeholders), map_rows(stakeholders),
                 SEAT_LABELS, SEAT_ORDER),
-            timeline=charts.intervention_timeline(by_tier)),
+            # Two drawings of the timeline; the stylesheet shows the narrow one on phones, the wide one elsewhere.
+            timeline=charts.intervention_timeline(by_tier)
+            + charts.intervention_timeline(by_tier, "timeline-narrow", narrow=True)),
     }

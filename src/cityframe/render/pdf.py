@@ -25,6 +25,7 @@ PDF_VARIANT = "pdf/ua-1"
 # Used only when the environment gives none: fontTools (WeasyPrint's fallback font subsetter, when Debian's
 # libharfbuzz-subset0 is missing) stamps each subset font with SOURCE_DATE_EPOCH, or with the current time.
 FIXED_SOURCE_DATE_EPOCH = "0"
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 MANY_PAGES = 200
@@ -157,16 +158,26 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: Sequence[Path]) -> b
     """Render a complete HTML document as a tagged PDF/UA-1 file, the same bytes for the same HTML."""
     import weasyprint
 
+    from .pdf_structure import finish, tall_rows
+
+    # WeasyPrint draws <wbr> as a "\u200b" pseudo-element, in a box of its own, where line breaking never finds it:
+    # the same character inside the text run is a break opportunity (web addresses wrap before their dots).
+    html = html.replace("<wbr>", ZERO_WIDTH_SPACE)
     document = weasyprint.HTML(string=html, base_url=_folder_url(base_url), url_fetcher=url_fetcher(allowed_roots))
     with _source_date_epoch():
-        # No pdf_identifier: WeasyPrint then writes no /ID, and no dates unless the HTML's dcterms meta give them.
         # render() then write_pdf() is what HTML.write_pdf() does, with the page count in between.
         options = {**weasyprint.DEFAULT_OPTIONS, "pdf_variant": PDF_VARIANT}
         rendered = document.render(**options)
+        tall = tall_rows(rendered)
+        if tall:  # rare: laid out again, those rows allowed to break, so that the header row repeats beside them
+            # A user stylesheet (WeasyPrint's "stylesheets"): only "!important" wins over the author's "avoid".
+            rule = ", ".join(f"{row}, {row} > td, {row} > th" for row in tall) + " { break-inside: auto !important; }"
+            rendered = document.render(**{**options, "stylesheets": [weasyprint.CSS(string=rule)]})
         if len(rendered.pages) >= MANY_PAGES:
             LOGGER.warning("the document has %d pages; a document of hundreds of pages is hard to read, print and "
                            "keep current (consider fewer entries, or a shorter text per entry)", len(rendered.pages))
-        return rendered.write_pdf(**options)
+        # No pdf_identifier: WeasyPrint then writes no /ID, and no dates unless the HTML's dcterms meta give them.
+        return rendered.write_pdf(finisher=finish, **options)
 
 
 def _folder_url(folder: Path) -> str:

@@ -34,7 +34,7 @@ from markupsafe import Markup
 from ..data.project import Project, builtin_templates_dir
 from ..errors import Finding, LocatedError
 from .compiled import bytecode_cache
-from .markup import print_url, readable_url, render_inline, render_markdown, safe_url
+from .markup import print_url, readable_url, render_inline, render_markdown, safe_url, url_breaks
 
 if TYPE_CHECKING:
     from ..data.load import City
@@ -420,6 +420,7 @@ def make_environment(city: City | None = None, *, project: Project | None = None
         safe_url=safe_url,
         readable_url=readable_url,
         print_url=print_url,
+        url_breaks=url_breaks,
         join_words=join_words,
         with_article=with_article,
         aside=aside,
