@@ -352,6 +352,31 @@ def build(
             raise typer.Exit(1)
 
 
+@app.command()
+def serve(
+    slug: Annotated[str, typer.Argument(help="The city to preview.", show_default=False)],
+    port: Annotated[int, typer.Option("--port", help="The port (0: any free one).")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="The address to listen on; beyond 127.0.0.1 anyone on the "
+                                      "network can read the drafts.")] = "127.0.0.1",
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the preview in a web browser.")] = False,
+    project: ProjectOption = None,
+) -> None:
+    """Preview a city's HTML live: rebuilt and reloaded in the browser each time a file is saved.
+
+    Watches the city's folder, the templates and the national catalog. A data error shows over the last good
+    page with its file:line:col; fix and save, and it goes away. The built files never contain the preview's
+    reload script. Ctrl-C stops.
+
+    Example: cityframe serve athens --open
+    """
+    with _user_errors():
+        from .data.project import open_project
+        from .serve import serve as run
+
+        proj = open_project(project)
+        run(proj, slug, host=host, port=port, open_browser=open_browser, say=lambda text: _say(text))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
