@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic.types import StrictBool, StrictFloat, StrictInt
 from pydantic_core import PydanticCustomError
 
 
@@ -77,6 +78,12 @@ ResourceStatus = Literal["active", "inactive", "defunct", "temporarily-closed"]
 GeographicScope = Literal["national", "state", "county", "city"]
 PhoneType = Literal["voice", "text", "fax", "cell", "video", "pager", "textphone"]
 PlanStatus = Literal["draft", "adopted"]
+ProgressStatus = Literal["not-started", "on-track", "at-risk", "off-track", "done", "paused", "dropped"]
+"""How an activity stands at a progress update: the steering group's usual red/amber/green, in words."""
+MeasuredValue = StrictBool | StrictInt | StrictFloat
+"""A number or true/false exactly as written: a quoted "12" is text, not a number, and is refused."""
+IndicatorKind = Literal["count", "percent", "number", "yes-no"]
+"""What an indicator's measured values are: whole numbers of 0 or more, 0-100, any number, or true/false."""
 
 
 class Model(BaseModel):
@@ -166,6 +173,15 @@ class Adoption(Model):
     instrument: ShortText | None = None
 
 
+class Measurement(Model):
+    """One measured value of an objective's indicator: when, what (of the indicator's kind) and where it came from."""
+
+    date: Date
+    value: MeasuredValue
+    source: ShortText | None = None
+    note: ShortText | None = None
+
+
 class Objective(Model):
     """A measurable objective: what is measured, from where to where, by when and by whom."""
 
@@ -178,6 +194,10 @@ class Objective(Model):
     owner: Id | None = None
     data_source: ShortText | None = None
     frequency: ShortText | None = None
+    indicator_kind: IndicatorKind | None = None
+    baseline_value: MeasuredValue | None = None
+    target_value: MeasuredValue | None = None
+    measurements: list[Measurement] = []
 
 
 class Goal(Model):
@@ -311,6 +331,9 @@ class CityFile(Model):
     )
     city: Profile
     plan: Plan = Field(default_factory=Plan)
+    illustrative_as_of: Date | None = Field(
+        default=None, description="For an illustrative city only: the day its example progress data is written "
+        "as of; check accepts progress dated up to it instead of today, and progress reports say so.")
 
 
 # --- governance.yaml ---------------------------------------------------------------------------------
@@ -583,6 +606,22 @@ class Milestone(Model):
 
     date: Date
     description: ShortText
+    met: Date | None = None
+    """The day the milestone was met; empty while it is not."""
+
+
+class ProgressUpdate(Model):
+    """A dated progress update on an intervention, as reported to the steering group.
+
+    ``percent`` (0-100) or ``stage`` (a few words, e.g. "curriculum drafted") say how far it has come.
+    """
+
+    date: Date
+    status: ProgressStatus
+    percent: int | None = Field(default=None, ge=0, le=100)
+    stage: ShortText | None = None
+    note: Text | None = None
+    next_step: ShortText | None = None
 
 
 class Budget(Model):
@@ -616,6 +655,7 @@ class Intervention(Model):
     evidence_note: Text | None = None
     status: InterventionStatus = "planned"
     illustrative: bool = False
+    progress: list[ProgressUpdate] = []
 
 
 class InterventionsFile(Model):
