@@ -329,9 +329,19 @@ def build(
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="PDF processes (default: every CPU).",  # noqa: UP045
                                                 show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Render everything, even what is up to date.")] = False,
+    period: Annotated[Optional[str], typer.Option("--period", help="The progress report's period: a quarter "  # noqa: UP045
+                                                  "(2027-Q3) or a year (2027); default: this quarter.",
+                                                  show_default=False)] = None,
+    period_from: Annotated[Optional[str], typer.Option("--from", help="The progress report's first day "  # noqa: UP045
+                                                       "(YYYY-MM-DD), with --to.", show_default=False)] = None,
+    period_to: Annotated[Optional[str], typer.Option("--to", help="The progress report's last day (YYYY-MM-DD), "  # noqa: UP045
+                                                     "with --from.", show_default=False)] = None,
     project: ProjectOption = None,
 ) -> None:
     """Render the prevention plan, governance charter and resource directory as HTML and PDF.
+
+    A city with progress data (dated progress: updates or measurements:) also gets progress-report.html|pdf for
+    one reporting period: --period 2027-Q3, --period 2027, or --from 2027-07-01 --to 2027-09-30.
 
     Output goes to build/SLUG/: index.html, prevention-plan.html|pdf, governance-charter.html|pdf,
     resource-directory.html|pdf, and fonts/ for the HTML pages. Incomplete data builds a marked draft unless --strict.
@@ -342,11 +352,14 @@ def build(
     with _user_errors():
         from .build import build_cities
         from .data.project import open_project
+        from .render.progress import parse_period
 
+        reporting = parse_period(period, period_from, period_to)
         proj = open_project(project)
         selected = _select(proj, slugs or [], all_cities)
         results = build_cities(proj, selected, formats=output_format.value, out=out, strict=strict,
-                               edition=edition.value, console=_console(), workers=jobs, force=force)
+                               edition=edition.value, console=_console(), workers=jobs, force=force,
+                               period=reporting)
         failed = [r for r in results if not r.ok]
         if failed:
             raise typer.Exit(1)
