@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import subprocess
+
+import pytest
 
 from cityframe.checks.report import assess
+from cityframe.errors import UsageError
+from cityframe.render.progress import parse_period, progress_view, render_progress_report
+from conftest import CITYFRAME
 
 TODAY = dt.date(2026, 11, 30)
 UPDATES = """\
@@ -142,3 +149,103 @@ def test_a_milestone_cannot_be_met_in_the_future(scratch_project):
     found = _messages(assess(project, "athens", today=TODAY))
     assert any("interventions[0].milestones[0].met: this milestone is marked met on 2027-07-02, in the future" in m
                for m in found)
+
+
+# --- the progress report ---------------------------------------------------------------------------------
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
+
+
+def test_periods_are_quarters_years_or_ranges():
+    q3 = parse_period("2027-Q3")
+    assert (q3.start, q3.end, q3.label) == (dt.date(2027, 7, 1), dt.date(2027, 9, 30), "2027-Q3")
+    assert (q3.previous().label, q3.previous().end) == ("2027-Q2", dt.date(2027, 6, 30))
+    assert parse_period("2027-Q1").previous().label == "2026-Q4"
+    year = parse_period("2027")
+    assert (year.start, year.end, year.previous().label) == (dt.date(2027, 1, 1), dt.date(2027, 12, 31), "2026")
+    span = parse_period(None, "2027-07-01", "2027-07-31")
+    assert (span.previous().start, span.previous().end) == (dt.date(2027, 5, 31), dt.date(2027, 6, 30))
+    assert parse_period() is None
+    for bad, words in (("2027-Q5", "is not a reporting period"), ("Q3 2027", "is not a reporting period")):
+        with pytest.raises(UsageError, match=words):
+            parse_period(bad)
+    with pytest.raises(UsageError, match=re.escape("--to (2027-06-01) comes before --from")):
+        parse_period(None, "2027-07-01", "2027-06-01")
+    with pytest.raises(UsageError, match="--from and --to go together"):
+        parse_period(None, "2027-07-01")
+    with pytest.raises(UsageError, match="either --period or --from/--to"):
+        parse_period("2027", "2027-07-01", "2027-07-31")
+    with pytest.raises(UsageError, match="--from '2027-13-01' is not a date"):
+        parse_period(None, "2027-13-01", "2027-12-31")
+
+
+def test_the_reports_numbers_match_the_data(repo_project):
+    report = assess(repo_project, "athens")
+    assert report.errors == []
+    city = report.city
+    period = parse_period("2027-Q4")
+    html = _text(render_progress_report(city, report, period, pdf=False))
+    # Counted here straight from the data, the report's own way of counting aside.
+    milestones = [m for i in city.interventions.interventions for m in i.milestones]
+    due = [m for m in milestones if period.start <= m.date <= period.end]
+    met = [m for m in due if m.met and m.met <= period.end]
+    overdue = [m for m in milestones if m.date <= period.end and not (m.met and m.met <= period.end)]
+    assert (len(due), len(met), len(overdue)) == (5, 1, 4)
+    assert f"{len(met)} of {len(due)} milestones due in the period were met by December 31, 2027" in html
+    assert f"{len(overdue)} milestone(s) due on or before December 31, 2027 were not met by then" in html
+    statuses = {}
+    for intervention in city.interventions.interventions:
+        latest = [u for u in intervention.progress if u.date <= period.end]
+        status = latest[-1].status if latest else "none"
+        statuses[status] = statuses.get(status, 0) + 1
+    assert statuses == {"on-track": 5, "at-risk": 3, "off-track": 1, "none": 1}
+    view = progress_view(city, period, dt.date(2028, 3, 31))
+    assert {row.id: row.total for row in view.by_status} == {"on-track": 5, "at-risk": 3, "off-track": 1,
+                                                             "not-started": 1}
+    assert "On track 2 1 2 5" in html and "At risk 1 2 0 3" in html and "All activities 4 3 3 10" in html
+    updated = sum(1 for i in city.interventions.interventions
+                  if any(period.start <= u.date <= period.end for u in i.progress))
+    assert f"{updated} of 10 activities were updated in the period" in html
+    trained = next(o for g in city.profile.plan.goals for o in g.objectives if o.id == "residents-trained")
+    assert [m.value for m in trained.measurements if m.date <= period.end][-1] == 142
+    assert "Latest value 142 (December 31, 2027, Training attendance records)" in html
+    assert "Previous period 48" in html
+    # What changed since 2027-Q3, and what the group must decide.
+    assert "Hate propaganda documentation and removal protocol On track At risk" in html
+    assert ("“Training module agreed with the consultation team” (Warning signs and referral training for front-line "
+            "staff) was due on 2027-10-31 and is not met, with no progress update in the period.") in html
+    assert "Digital resilience sessions for young people is off track: Hold the co-design sessions in January." \
+        in html
+    assert "an illustrative example of a year of delivery, not reported data" in html
+
+
+def test_the_report_is_deterministic_and_built_only_with_progress_data(scratch_project, tmp_path):
+    project = scratch_project("athens", "chattanooga")
+    out = tmp_path / "out"
+    command = [*CITYFRAME, "build", "athens", "chattanooga", "--format", "html", "--period", "2027-Q3",
+               "--project", str(project.root), "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    first = (out / "athens" / "progress-report.html").read_bytes()
+    assert b"Progress Report 2027-Q3" in first
+    assert not (out / "chattanooga" / "progress-report.html").exists() or b"progress" in (
+        project.city_dir("chattanooga") / "interventions.yaml").read_bytes()
+    done = subprocess.run([*command, "--force"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0
+    assert (out / "athens" / "progress-report.html").read_bytes() == first
+    done = subprocess.run([*command[:-4], "--period", "2027-Q5", "--project", str(project.root)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "error: '2027-Q5' is not a reporting period" in done.stderr
+
+
+def test_another_period_renders_again(scratch_project, tmp_path):
+    project = scratch_project("athens")
+    out = tmp_path / "out"
+    for period, expected in (("2027-Q3", "July to September 2027"), ("2027", "the year 2027")):
+        done = subprocess.run([*CITYFRAME, "build", "athens", "--format", "html", "--period", period, "--project",
+                               str(project.root), "--out", str(out)], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert expected in (out / "athens" / "progress-report.html").read_text(encoding="utf-8")
