@@ -29,9 +29,22 @@ MEASUREMENTS = """\
 """
 
 
+def _without_progress(folder) -> None:
+    """Athens' files without their illustrative progress data, so that each test adds its own."""
+    path = folder / "interventions.yaml"
+    text = re.sub(r"(?m)^    progress:.*\n(?:      .*\n)*", "", path.read_text(encoding="utf-8"))
+    path.write_text(re.sub(r", met: \d{4}-\d\d-\d\d", "", text), encoding="utf-8")
+    path = folder / "city.yaml"
+    text = re.sub(r"(?m)^          (?:indicator_kind|baseline_value|target_value):.*\n", "",
+                  path.read_text(encoding="utf-8"))
+    text = re.sub(r"(?m)^          measurements:.*\n(?:            .*\n)*", "", text)
+    path.write_text(re.sub(r"(?m)^(?:# The progress data.*\n)?illustrative_as_of:.*\n", "", text), encoding="utf-8")
+
+
 def _project(scratch_project, updates: str = UPDATES, measurements: str = MEASUREMENTS, city_top: str = ""):
     project = scratch_project("athens")
     folder = project.city_dir("athens")
+    _without_progress(folder)
     interventions = (folder / "interventions.yaml").read_text(encoding="utf-8")
     anchor = "    status: planned\n    illustrative: true\n"
     assert anchor in interventions
@@ -142,6 +155,7 @@ def test_illustrative_as_of_needs_an_illustrative_city(scratch_project):
 
 def test_a_milestone_cannot_be_met_in_the_future(scratch_project):
     project = scratch_project("athens")
+    _without_progress(project.city_dir("athens"))
     path = project.city_dir("athens") / "interventions.yaml"
     text = path.read_text(encoding="utf-8")
     old = "{date: 2027-06-30, description: Form and intake procedure approved by the City's legal counsel}"
