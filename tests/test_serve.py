@@ -51,7 +51,8 @@ def _until(what, timeout: float = TIMEOUT):
 def served(scratch_project) -> Iterator[tuple[str, Path, subprocess.Popen]]:
     """A copy of Athens served on a free loopback port: (base URL, city folder, process)."""
     project = scratch_project("athens")
-    process = subprocess.Popen([*CITYFRAME, "serve", "athens", "--port", "0", "--project", str(project.root)],
+    process = subprocess.Popen([*CITYFRAME, "serve", "athens", "--port", "0", "--period", "2027-Q4", "--project",
+                                str(project.root)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "CITYFRAME_CACHE_DIR": ""})
     try:
@@ -76,6 +77,7 @@ def test_slow_serve_rebuilds_after_a_saved_change_and_stops_on_ctrl_c(served):
     page = _get(base + "prevention-plan.html")
     assert "Report Hate Athens" in page and 'id="cityframe-preview"' in page
     assert _get(base).count('id="cityframe-preview"') == 1  # the index, with its script once
+    assert "Progress Report 2027-Q4" in _get(base + "progress-report.html")
     interventions = city / "interventions.yaml"
     text = interventions.read_text(encoding="utf-8")
     assert "title: Report Hate Athens" in text

@@ -372,6 +372,8 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="The address to listen on; beyond 127.0.0.1 anyone on the "
                                       "network can read the drafts.")] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open", help="Open the preview in a web browser.")] = False,
+    period: Annotated[Optional[str], typer.Option("--period", help="The progress report's period (2027-Q3, "  # noqa: UP045
+                                                  "2027); default: this quarter.", show_default=False)] = None,
     project: ProjectOption = None,
 ) -> None:
     """Preview a city's HTML live: rebuilt and reloaded in the browser each time a file is saved.
@@ -384,10 +386,13 @@ def serve(
     """
     with _user_errors():
         from .data.project import open_project
+        from .render.progress import parse_period
         from .serve import serve as run
 
+        reporting = parse_period(period)
         proj = open_project(project)
-        run(proj, slug, host=host, port=port, open_browser=open_browser, say=lambda text: _say(text))
+        run(proj, slug, host=host, port=port, open_browser=open_browser, say=lambda text: _say(text),
+            period=reporting)
 
 
 def main() -> None:

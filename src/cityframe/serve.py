@@ -40,6 +40,8 @@ from .errors import UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from .render.progress import ReportingPeriod
+
 EVENTS_PATH = "/__cityframe/events"
 KEEPALIVE_SECONDS = 10.0
 LOOPBACK_NAMES = ("localhost",)
@@ -129,8 +131,9 @@ class Preview:
     """A city's live preview: the temporary output folder, the current state, and the rebuild."""
 
     def __init__(self, project: Project, slug: str, *, console: Console | None = None,
-                 edition: str = "public") -> None:
+                 edition: str = "public", period: ReportingPeriod | None = None) -> None:
         self.project = project
+        self.period = period
         self.slug = slug
         self.console = console
         self.edition = edition
@@ -160,7 +163,7 @@ class Preview:
         started = time.perf_counter()
         before = self._pages()
         result = build_city(self.project, self.slug, formats="html", out=self.root, edition=self.edition,  # type: ignore[arg-type]
-                            console=None, workers=1)
+                            console=None, workers=1, period=self.period)
         after = self._pages()
         with self.changed:
             self.state.version += 1
@@ -262,8 +265,10 @@ class _Server(ThreadingHTTPServer):
 
 def serve(project: Project, slug: str, *, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
           console: Console | None = None, say: Callable[[str], None] = print,
-          stop: threading.Event | None = None) -> None:
+          stop: threading.Event | None = None, period: ReportingPeriod | None = None) -> None:
     """Serve a city's live preview until Ctrl-C (or ``stop`` is set); returns cleanly, the temporary folder gone.
+
+    ``period`` is the progress report's (for a city with progress data; default: the current quarter).
 
     Raises :class:`UsageError` when the city does not exist or the port cannot be bound.
     """
@@ -273,7 +278,7 @@ def serve(project: Project, slug: str, *, host: str = "127.0.0.1", port: int = 8
         from .data.load import load_city  # raises the usual "no city named ..." error with its suggestions
 
         load_city(project, slug)
-    preview = Preview(project, slug, console=console)
+    preview = Preview(project, slug, console=console, period=period)
     restore = _stop_on_sigterm()
     try:
         try:
