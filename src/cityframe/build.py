@@ -182,7 +182,7 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
     state = BuildState() if force else BuildState.load(root, slug)
     period = _report_period(report, period)
     inputs = _inputs_digest(project, report, state, formats=formats, edition=edition,
-                            period=period.label if period else None)
+                            period=_period_key(report, period))
     expected = _expected_outputs(formats, edition, reports=bool(period))
     if not force and up_to_date(state, folder, expected, inputs):
         result.ok = True
@@ -269,6 +269,17 @@ def _report_period(report: CityReport, period: ReportingPeriod | None) -> Report
     from .render.progress import default_period
 
     return default_period(report.city)
+
+
+def _period_key(report: CityReport, period: ReportingPeriod | None) -> str | None:
+    """What the progress report depends on besides the files: its period and the day its data is as of."""
+    if period is None or report.city is None:
+        return None
+    import datetime as dt
+
+    from .checks.rules import progress_today
+
+    return f"{period.start}..{period.end} as of {progress_today(report.city, dt.date.today())}"
 
 
 def _document_ids(reports: bool) -> list[str]:
