@@ -68,7 +68,11 @@ def served(scratch_project) -> Iterator[tuple[str, Path, subprocess.Popen]]:
         yield match[1], project.city_dir("athens"), process
     finally:
         if process.poll() is None:
-            process.kill()
+            process.send_signal(signal.SIGINT)  # as Ctrl-C: the preview removes its temporary folder
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
         process.wait(timeout=10)
 
 
@@ -161,6 +165,22 @@ def test_the_reload_script_is_only_in_served_responses(scratch_project):
     finally:
         preview.stop()
     assert not preview.root.exists()
+
+
+def test_a_killed_previews_folder_is_removed_by_the_next(scratch_project, tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stale = tmp_path / "cityframe-serve-999999999-athens-abc"  # no process has this pid (above pid_max)
+    stale.mkdir()
+    mine = tmp_path / f"cityframe-serve-{os.getpid()}-athens-def"
+    mine.mkdir()
+    preview = Preview(scratch_project("athens"), "athens")
+    try:
+        assert not stale.exists() and mine.exists()
+        assert preview.root.parent == tmp_path and preview.root.name.startswith(f"cityframe-serve-{os.getpid()}-")
+    finally:
+        preview.stop()
 
 
 def test_loopback_is_the_only_quiet_host():

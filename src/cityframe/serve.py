@@ -17,9 +17,12 @@ The server binds to loopback (127.0.0.1) unless ``--host`` says otherwise, and t
 
 from __future__ import annotations
 
+import contextlib
 import html
 import ipaddress
 import json
+import os
+import re
 import shutil
 import signal
 import tempfile
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
     from .render.progress import ReportingPeriod
 
 EVENTS_PATH = "/__cityframe/events"
+PREFIX = "cityframe-serve-"
+_STALE = re.compile(r"^cityframe-serve-(?P<pid>\d+)-")
 KEEPALIVE_SECONDS = 10.0
 LOOPBACK_NAMES = ("localhost",)
 
@@ -127,6 +132,28 @@ def error_page(errors: Iterable[str]) -> bytes:
             f"<ul>{items}</ul></main></body></html>").encode()
 
 
+def remove_stale_previews() -> list[Path]:
+    """Remove the temporary folders of previews that were killed (their process is gone); returns them."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in Path(tempfile.gettempdir()).iterdir():
+            match = _STALE.match(entry.name)
+            if match and entry.is_dir() and not entry.is_symlink() and not _alive(int(match["pid"])):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Preview:
     """A city's live preview: the temporary output folder, the current state, and the rebuild."""
 
@@ -137,7 +164,8 @@ class Preview:
         self.slug = slug
         self.console = console
         self.edition = edition
-        self.root = Path(tempfile.mkdtemp(prefix=f"cityframe-serve-{slug}-"))
+        remove_stale_previews()
+        self.root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-{slug}-"))
         self.folder = self.root / slug
         self.state = PreviewState()
         self.changed = threading.Condition()
