@@ -20,8 +20,10 @@ from typing import Any
 import pytest
 
 from cityframe.checks.report import assess
+from cityframe.checks.sections import has_progress
 from cityframe.data.project import Project
 from cityframe.render.html import render_city
+from cityframe.render.progress import parse_period, render_progress_report
 from conftest import REPO, require_executable, require_tool
 from test_render import make_project
 
@@ -87,7 +89,11 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         for edition in ("public", "internal"):
             folder = root / "out" / slug / edition
             folder.mkdir(parents=True)
-            for name, html in render_city(report.city, report, edition=edition).items():
+            rendered = render_city(report.city, report, edition=edition)
+            if has_progress(report.city):  # athens: its progress report too
+                rendered["progress-report.html"] = render_progress_report(report.city, report,
+                                                                          parse_period("2027-Q4"), edition)
+            for name, html in rendered.items():
                 (folder / name).write_text(html, encoding="utf-8")
                 written[f"{slug}/{edition}/{name}"] = folder / name
     return written

@@ -68,4 +68,4 @@ def test_slow_readme_quick_start_builds_athens_with_the_system_python(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert os.path.realpath(clone / ".venv" / "bin" / "python").startswith("/usr/bin/python3")
     assert sorted(p.name for p in (clone / "build" / "athens").glob("*.pdf")) == [
-        "governance-charter.pdf", "prevention-plan.pdf", "resource-directory.pdf"]
+        "governance-charter.pdf", "prevention-plan.pdf", "progress-report.pdf", "resource-directory.pdf"]

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .checks.report import CityReport
+    from .render.progress import ReportingPeriod
 
 Formats = Literal["all", "html", "pdf"]
 Edition = Literal["public", "internal"]
@@ -91,16 +92,17 @@ def _refuse_cities(project: Project, folder: Path) -> None:
 
 def build_city(project: Project, slug: str, *, formats: Formats = "all", out: Path | str | None = None,
                strict: bool = False, edition: Edition = "public", console: Console | None = None,
-               workers: int | None = None, force: bool = False) -> BuildResult:
+               workers: int | None = None, force: bool = False, period: ReportingPeriod | None = None
+               ) -> BuildResult:
     """Check one city and write its documents as HTML and/or PDF into ``<out or build>/<slug>/``."""
     return build_cities(project, [slug], formats=formats, out=out, strict=strict, edition=edition,
-                        console=console, workers=workers, force=force)[0]
+                        console=console, workers=workers, force=force, period=period)[0]
 
 
 def build_cities(project: Project, slugs: Sequence[str], *, formats: Formats = "all",
                  out: Path | str | None = None, strict: bool = False, edition: Edition = "public",
                  console: Console | None = None, workers: int | None = None,
-                 force: bool = False) -> list[BuildResult]:
+                 force: bool = False, period: ReportingPeriod | None = None) -> list[BuildResult]:
     """Build several cities, sharing one pool of PDF workers; one city's failure does not stop the others.
 
     Gather, then write (as pelican does): every city is checked and its HTML rendered first, and its PDFs are
@@ -109,6 +111,7 @@ def build_cities(project: Project, slugs: Sequence[str], *, formats: Formats = "
     the CPUs); 1 renders in this process. Outputs are the same bytes whatever the number of workers.
 
     Only what changed is rendered (see :mod:`cityframe.build_state`); ``force`` renders everything again.
+    A city with progress data also gets the progress report, for ``period`` (default: the quarter of today).
     """
     if formats not in FORMATS:
         raise UsageError(f"unknown format '{formats}'", hint=f"use one of {', '.join(FORMATS)}")
@@ -123,7 +126,7 @@ def build_cities(project: Project, slugs: Sequence[str], *, formats: Formats = "
         workers = os.cpu_count() or 2
     with _PdfRenderer(max(1, workers)) as renderer:
         prepared = [_prepare(project, slug, root, formats=formats, strict=strict, edition=edition,
-                             console=console, renderer=renderer, force=force) for slug in slugs]
+                             console=console, renderer=renderer, force=force, period=period) for slug in slugs]
         jobs = [job for city in prepared if isinstance(city, _Prepared) for job in city.jobs.values()]
         with _progress(console, "PDF", len(jobs)) as advance:
             renderer.finish(jobs, on_done=advance)
@@ -166,7 +169,8 @@ class _Prepared:
 
 
 def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: bool, edition: str,
-             console: Console | None, renderer: _PdfRenderer, force: bool) -> BuildResult | _Prepared:
+             console: Console | None, renderer: _PdfRenderer, force: bool,
+             period: ReportingPeriod | None = None) -> BuildResult | _Prepared:
     from .checks.fonts import is_font_finding
     from .checks.report import assess
 
@@ -207,8 +211,10 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
 
     folder = root / slug
     state = BuildState() if force else BuildState.load(root, slug)
-    inputs = _inputs_digest(project, report, state, formats=formats, edition=edition)
-    expected = _expected_outputs(formats, edition)
+    period = _report_period(report, period)
+    inputs = _inputs_digest(project, report, state, formats=formats, edition=edition,
+                            period=_period_key(report, period))
+    expected = _expected_outputs(formats, edition, reports=bool(period))
     if not force and up_to_date(state, folder, expected, inputs):
         for name in expected:  # what rendering these outputs said, said again
             for warning in state.warnings(name):
@@ -230,7 +236,7 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
     try:
         files, assets, jobs, keys, reused = _render_outputs(project, report, formats=formats, edition=edition,
                                                             renderer=renderer, state=state, folder=folder,
-                                                            force=force)
+                                                            force=force, period=period)
     except CityframeError as exc:  # e.g. a city's template override that does not render
         result.errors = [str(exc)]
         result.message = f"{slug}: not built: {exc} (nothing written)"
@@ -320,17 +326,50 @@ def _write(project: Project, city: _Prepared, *, console: Console | None) -> Bui
     return result
 
 
-def _expected_outputs(formats: str, edition: str) -> list[str]:
+def _report_period(report: CityReport, period: ReportingPeriod | None) -> ReportingPeriod | None:
+    """The period of the city's progress report, or None when it has no progress data (and so no report)."""
+    from .checks.sections import has_progress
+
+    if report.city is None or not has_progress(report.city):
+        return None
+    if period is not None:
+        return period
+    from .render.progress import default_period
+
+    return default_period(report.city)
+
+
+def _period_key(report: CityReport, period: ReportingPeriod | None) -> str | None:
+    """What the progress report depends on besides the files: its period and the day its data is as of."""
+    if period is None or report.city is None:
+        return None
+    import datetime as dt
+
+    from .checks.rules import progress_today
+
+    return f"{period.start}..{period.end} as of {progress_today(report.city, dt.date.today())}"
+
+
+def _document_ids(reports: bool) -> list[str]:
+    """The documents a build renders: the manifest's documents, then its reports when the city has progress."""
+    from .checks.sections import reports as manifest_reports
+
+    return [d.id for d in documents()] + ([d.id for d in manifest_reports()] if reports else [])
+
+
+def _expected_outputs(formats: str, edition: str, reports: bool = False) -> list[str]:
     """The files a build of these options writes (besides the shared assets), in a fixed order."""
     names = []
+    ids = _document_ids(reports)
     if formats in ("all", "html"):
-        names += [output_name("index.html", edition), *(output_name(f"{d.id}.html", edition) for d in documents())]
+        names += [output_name("index.html", edition), *(output_name(f"{d}.html", edition) for d in ids)]
     if formats in ("all", "pdf"):
-        names += [output_name(f"{d.id}.pdf", edition) for d in documents()]
+        names += [output_name(f"{d}.pdf", edition) for d in ids]
     return names
 
 
-def _inputs_digest(project: Project, report: CityReport, state: BuildState, *, formats: str, edition: str) -> str:
+def _inputs_digest(project: Project, report: CityReport, state: BuildState, *, formats: str, edition: str,
+                   period: str | None = None) -> str:
     """Everything a city's pages are made from, as one digest (see :mod:`cityframe.build_state`)."""
     city_dir = project.city_dir(report.slug)
     files = {**files_under("city", city_dir), **files_under("project-templates", project.templates_dir),
@@ -343,12 +382,14 @@ def _inputs_digest(project: Project, report: CityReport, state: BuildState, *, f
 
     # The covers name the git revision the inputs come from: a commit with no change of content is news too.
     revision = current_revision(project, [f"cities/{report.slug}", "templates"])
-    return digest(state.digest_files(files), formats, edition, pdf, os.environ.get("SOURCE_DATE_EPOCH"),
-                  findings, sections, str(revision) if revision else None)
+    parts: list[object] = [findings, sections, str(revision) if revision else None]
+    if period is not None:  # the progress report's period (only then, so other cities' digests stay as they were)
+        parts.append(period)
+    return digest(state.digest_files(files), formats, edition, pdf, os.environ.get("SOURCE_DATE_EPOCH"), *parts)
 
 
 def _render_outputs(project: Project, report: CityReport, *, formats: str, edition: str, renderer: _PdfRenderer,
-                    state: BuildState, folder: Path, force: bool
+                    state: BuildState, folder: Path, force: bool, period: ReportingPeriod | None = None
                     ) -> tuple[dict[str, bytes], dict[str, bytes], dict[str, _PdfJob], dict[str, str], list[str]]:
     """A city's pages and assets in memory, and its PDFs handed to the renderer (or reused when up to date).
 
@@ -360,6 +401,11 @@ def _render_outputs(project: Project, report: CityReport, *, formats: str, editi
     if wants_pdf:
         renderer.start()  # the workers import WeasyPrint while this process renders the HTML
     pages = _render_html(report, edition, pdf=wants_pdf)  # the index page links the PDFs only when they are built
+    if period is not None:
+        from .render.progress import REPORT_ID, render_progress_report
+
+        assert report.city is not None
+        pages[f"{REPORT_ID}.html"] = render_progress_report(report.city, report, period, edition, pdf=wants_pdf)
     files: dict[str, bytes] = {}
     assets: dict[str, bytes] = {}
     if formats in ("all", "html"):
@@ -373,11 +419,11 @@ def _render_outputs(project: Project, report: CityReport, *, formats: str, editi
     renders: dict[str, str] = {}
     pdf_pages: dict[str, str] = {}
     renderer_inputs = state.digest_files({**files_under("templates", builtin_templates_dir()), **code_files()})
-    for doc in documents():  # the index page has no PDF
-        if f"{doc.id}.html" not in pages:
-            raise RuntimeError(f"render_city returned no page '{doc.id}.html' (it returned {sorted(pages)})")
-        name = output_name(f"{doc.id}.pdf", edition)
-        html = pdf_pages[name] = pages[f"{doc.id}.html"]
+    for doc_id in _document_ids(period is not None):  # the index page has no PDF
+        if f"{doc_id}.html" not in pages:
+            raise RuntimeError(f"render_city returned no page '{doc_id}.html' (it returned {sorted(pages)})")
+        name = output_name(f"{doc_id}.pdf", edition)
+        html = pdf_pages[name] = pages[f"{doc_id}.html"]
         keys[name] = digest(sha256(html.encode("utf-8")), weasyprint_version(), os.environ.get("SOURCE_DATE_EPOCH"),
                             renderer_inputs)
         if not force and state.is_current(folder, name, key=keys[name]):

@@ -597,9 +597,19 @@ def build(
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="PDF processes (default: every CPU).",  # noqa: UP045
                                                 show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Render everything, even what is up to date.")] = False,
+    period: Annotated[Optional[str], typer.Option("--period", help="The progress report's period: a quarter "  # noqa: UP045
+                                                  "(2027-Q3) or a year (2027); default: this quarter.",
+                                                  show_default=False)] = None,
+    period_from: Annotated[Optional[str], typer.Option("--from", help="The progress report's first day "  # noqa: UP045
+                                                       "(YYYY-MM-DD), with --to.", show_default=False)] = None,
+    period_to: Annotated[Optional[str], typer.Option("--to", help="The progress report's last day (YYYY-MM-DD), "  # noqa: UP045
+                                                     "with --from.", show_default=False)] = None,
     project: ProjectOption = None,
 ) -> None:
     """Render the prevention plan, governance charter and resource directory as HTML and PDF.
+
+    A city with progress data (dated progress: updates or measurements:) also gets progress-report.html|pdf for
+    one reporting period: --period 2027-Q3, --period 2027, or --from 2027-07-01 --to 2027-09-30.
 
     Output goes to build/SLUG/: index.html, prevention-plan.html|pdf, governance-charter.html|pdf,
     resource-directory.html|pdf, and fonts/ for the HTML pages. Incomplete data builds a marked draft unless --strict.
@@ -610,13 +620,16 @@ def build(
     with _user_errors():
         from .build import build_cities
         from .data.project import open_project
+        from .render.progress import parse_period
 
+        reporting = parse_period(period, period_from, period_to)
         proj = open_project(project)
         selected = _select(proj, slugs or [], all_cities)
         strays = proj.not_cities() if all_cities else []
         _print_not_cities(strays)
         results = build_cities(proj, selected, formats=output_format.value, out=out, strict=strict,
-                               edition=edition.value, console=_console(), workers=jobs, force=force)
+                               edition=edition.value, console=_console(), workers=jobs, force=force,
+                               period=reporting)
         failed = [r for r in results if not r.ok]
         if failed or strays:
             raise typer.Exit(1)
@@ -738,6 +751,36 @@ def export_json(
             sys.stdout.flush()
             return
         _write_export(proj, _export_target(proj, slug, out), {"framework.json": text.encode("utf-8")})
+
+
+@app.command()
+def serve(
+    slug: Annotated[str, typer.Argument(help="The city to preview.", show_default=False)],
+    port: Annotated[int, typer.Option("--port", help="The port (0: any free one).")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="The address to listen on; beyond 127.0.0.1 anyone on the "
+                                      "network can read the drafts.")] = "127.0.0.1",
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the preview in a web browser.")] = False,
+    period: Annotated[Optional[str], typer.Option("--period", help="The progress report's period (2027-Q3, "  # noqa: UP045
+                                                  "2027); default: this quarter.", show_default=False)] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Preview a city's HTML live: rebuilt and reloaded in the browser each time a file is saved.
+
+    Watches the city's folder, the templates and the national catalog. A data error shows over the last good
+    page with its file:line:col; fix and save, and it goes away. The built files never contain the preview's
+    reload script. Ctrl-C stops.
+
+    Example: cityframe serve athens --open
+    """
+    with _user_errors():
+        from .data.project import open_project
+        from .render.progress import parse_period
+        from .serve import serve as run
+
+        reporting = parse_period(period)
+        proj = open_project(project)
+        run(proj, slug, host=host, port=port, open_browser=open_browser, say=lambda text: _say(text),
+            period=reporting)
 
 
 def main() -> None:

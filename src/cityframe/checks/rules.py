@@ -231,6 +231,80 @@ def _dates(city: City) -> Iterator[Finding]:
                                "the intervention's end")
 
 
+KIND_VALUES = {
+    "count": "a whole number of 0 or more",
+    "percent": "a number from 0 to 100",
+    "number": "a number",
+    "yes-no": "true or false",
+}
+
+
+def value_fits(kind: str, value: object) -> bool:
+    """Whether a measured value is of an indicator's kind (``count``, ``percent``, ``number``, ``yes-no``)."""
+    if kind == "yes-no":
+        return isinstance(value, bool)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if kind == "count":
+        return isinstance(value, int) and value >= 0
+    if kind == "percent":
+        return 0 <= value <= 100
+    return True
+
+
+def progress_today(city: City, today: dt.date) -> dt.date:
+    """The day progress is reported as of: today, or an illustrative city's ``illustrative_as_of``."""
+    profile = city.profile
+    return profile.illustrative_as_of if profile.illustrative and profile.illustrative_as_of else today
+
+
+def _progress(city: City, today: dt.date) -> Iterator[Finding]:
+    """Progress data: updates and measurements in date order, none in the future, values of the indicator's kind."""
+    if city.profile.illustrative_as_of and not city.profile.illustrative:
+        yield city.finding("city.yaml", ("illustrative_as_of",), "illustrative_as_of is only for an illustrative "
+                           "city, and this one has no illustrative: note", hint="remove illustrative_as_of: "
+                           "a real city's progress is checked against today's date")
+    today = progress_today(city, today)
+
+    def dated(file: str, at: PathKey, dates: list[dt.date], what: str) -> Iterator[Finding]:
+        for n, when in enumerate(dates):
+            if when > today:
+                yield city.finding(file, (*at, n, "date"), f"this {what} is dated {when}, in the future (today is "
+                                   f"{today})", hint=f"record a {what} once it has happened; plans go in milestones")
+            elif n and when < dates[n - 1]:
+                yield city.finding(file, (*at, n, "date"), f"this {what} ({when}) comes before the one above it "
+                                   f"({dates[n - 1]})", hint=f"list each {what} in date order, oldest first")
+
+    for i, intervention in enumerate(city.interventions.interventions):
+        yield from dated("interventions.yaml", ("interventions", i, "progress"),
+                         [u.date for u in intervention.progress], "progress update")
+        for m, milestone in enumerate(intervention.milestones):
+            if milestone.met and milestone.met > today:
+                yield city.finding("interventions.yaml", ("interventions", i, "milestones", m, "met"),
+                                   f"this milestone is marked met on {milestone.met}, in the future",
+                                   hint="set met: once the milestone has been reached")
+    for g, goal in enumerate(city.profile.plan.goals):
+        for o, objective in enumerate(goal.objectives):
+            at: PathKey = ("plan", "goals", g, "objectives", o)
+            yield from dated("city.yaml", (*at, "measurements"), [v.date for v in objective.measurements],
+                             "measurement")
+            kind = objective.indicator_kind
+            values = [((*at, "measurements", n, "value"), v.value) for n, v in enumerate(objective.measurements)]
+            values += [((*at, name), getattr(objective, name)) for name in ("baseline_value", "target_value")
+                       if getattr(objective, name) is not None]
+            if kind is None:
+                if values:
+                    yield city.finding("city.yaml", values[0][0], f"the objective '{objective.id}' has measured "
+                                       "values but no indicator_kind", hint="add indicator_kind: count, percent, "
+                                       "number or yes-no beside its indicator")
+                continue
+            for path, value in values:
+                if not value_fits(kind, value):
+                    shown_value = str(value).lower() if isinstance(value, bool) else value
+                    yield city.finding("city.yaml", path, f"{shown_value} is not {KIND_VALUES[kind]}, as the "
+                                       f"indicator_kind '{kind}' asks", hint=f"write {KIND_VALUES[kind]}")
+
+
 def _coverage(city: City) -> Iterator[Finding]:
     addressed = {t for i in city.interventions.interventions if i.status != "dropped" for t in i.addresses}
     for i, threat in enumerate(city.risk.threats):
@@ -495,7 +569,8 @@ def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
     findings = [*index.findings, *loaded, *_chair(city), *_dates(city), *_coverage(city),
                 *_resources(city, today or dt.date.today()), *_logo(city), *_sources(city),
                 *_ratings(city), *_accessibility_contact(city),
-                *editor_notes(city), *font_findings(city), *markdown_findings(city), *_emphasis(city)]
+                *editor_notes(city), *font_findings(city), *markdown_findings(city), *_emphasis(city),
+                *_progress(city, today or dt.date.today())]
     findings.sort(key=lambda f: (f.severity != "error", f.file, f.line, f.col))
     if len(findings) > MAX_FINDINGS:
         more = len(findings) - MAX_FINDINGS

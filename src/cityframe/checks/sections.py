@@ -84,10 +84,7 @@ class SectionStatus:
         return "missing" if self.missing else "filled"
 
 
-@functools.cache
-def documents() -> tuple[Document, ...]:
-    """The three documents, read once from the manifest."""
-    raw = yaml.load(MANIFEST.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+def _read_documents(raw: list[dict[str, Any]]) -> tuple[Document, ...]:
     return tuple(
         Document(
             id=doc["id"],
@@ -104,8 +101,31 @@ def documents() -> tuple[Document, ...]:
                 for s in doc["sections"]
             ),
         )
-        for doc in raw["documents"]
+        for doc in raw
     )
+
+
+@functools.cache
+def _manifest() -> dict[str, Any]:
+    return yaml.load(MANIFEST.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@functools.cache
+def documents() -> tuple[Document, ...]:
+    """The three documents, read once from the manifest."""
+    return _read_documents(_manifest()["documents"])
+
+
+@functools.cache
+def reports() -> tuple[Document, ...]:
+    """The reports on delivery (the progress report), read once from the manifest's ``reports:``."""
+    return _read_documents(_manifest().get("reports", []))
+
+
+def has_progress(city: City) -> bool:
+    """Whether a city has progress data: a dated update on an intervention or a measured indicator value."""
+    return any(i.progress for i in city.interventions.interventions) or any(
+        o.measurements for g in city.profile.plan.goals for o in g.objectives)
 
 
 def document(document_id: str) -> Document:
@@ -227,6 +247,15 @@ def _has_category(category: str) -> Callable[[City], bool]:
     return lambda city: any(r.category == category and r.status == "active" for r in city.all_resources())
 
 
+def _progress_updates(city: City) -> bool:
+    return any(i.progress for i in city.interventions.interventions)
+
+
+def _measured_indicator(city: City) -> bool:
+    return any(o.indicator_kind and o.baseline_value is not None and o.target_value is not None and o.measurements
+               for o in walk(city.profile, "plan.goals[*].objectives[*]"))
+
+
 RULES: dict[str, Callable[[City], bool]] = {
     "review_after_adoption": _review_after_adoption,
     "threat_with_source": _threat_with_source,
@@ -237,6 +266,8 @@ RULES: dict[str, Callable[[City], bool]] = {
     "meets_quarterly": _meets_quarterly,
     "milestone_per_intervention": _milestone_per_intervention,
     "sources_resolve": _sources_resolve,
+    "progress_updates": _progress_updates,
+    "measured_indicator": _measured_indicator,
     **{f"category_{c}": _has_category(c) for c in (
         "report-an-incident", "get-support", "crisis-line", "training-and-education", "community-program",
         "funding")},
@@ -252,5 +283,7 @@ RULE_FILES: dict[str, tuple[str, ...]] = {
     "meets_quarterly": ("governance.yaml",),
     "milestone_per_intervention": ("interventions.yaml",),
     "sources_resolve": ("city.yaml",),
+    "progress_updates": ("interventions.yaml",),
+    "measured_indicator": ("city.yaml",),
     **{name: ("resources.yaml",) for name in RULES if name.startswith("category_")},
 }

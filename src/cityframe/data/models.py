@@ -19,6 +19,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic.types import StrictBool, StrictFloat, StrictInt
 from pydantic_core import PydanticCustomError
 
 from . import contacts
@@ -159,6 +160,12 @@ PlanStatus = Literal["draft", "adopted"]
 Verification = Literal["checked-against-source", "confirmed-with-provider"]
 """How an entry's details were verified: read against its published source (often the provider's website), or
 confirmed with the provider itself (a call, an email). The directory says which, in plain words."""
+ProgressStatus = Literal["not-started", "on-track", "at-risk", "off-track", "done", "paused", "dropped"]
+"""How an activity stands at a progress update: the steering group's usual red/amber/green, in words."""
+MeasuredValue = StrictBool | StrictInt | StrictFloat
+"""A number or true/false exactly as written: a quoted "12" is text, not a number, and is refused."""
+IndicatorKind = Literal["count", "percent", "number", "yes-no"]
+"""What an indicator's measured values are: whole numbers of 0 or more, 0-100, any number, or true/false."""
 
 
 class Model(BaseModel):
@@ -252,6 +259,15 @@ class Adoption(Model):
     instrument: ShortText | None = None
 
 
+class Measurement(Model):
+    """One measured value of an objective's indicator: when, what (of the indicator's kind) and where it came from."""
+
+    date: Date
+    value: MeasuredValue
+    source: ShortText | None = None
+    note: ShortText | None = None
+
+
 class Objective(Model):
     """A measurable objective: what is measured, from where to where, by when and by whom."""
 
@@ -266,6 +282,10 @@ class Objective(Model):
     frequency: ShortText | None = None
     illustrative: bool = False
     editor_notes: EditorNotes = []
+    indicator_kind: IndicatorKind | None = None
+    baseline_value: MeasuredValue | None = None
+    target_value: MeasuredValue | None = None
+    measurements: list[Measurement] = []
 
 
 class Goal(Model):
@@ -401,6 +421,9 @@ class CityFile(Model):
     city: Profile
     plan: Plan = Field(default_factory=Plan)
     editor_notes: EditorNotes = []
+    illustrative_as_of: Date | None = Field(
+        default=None, description="For an illustrative city only: the day its example progress data is written "
+        "as of; check accepts progress dated up to it instead of today, and progress reports say so.")
 
 
 # --- governance.yaml ---------------------------------------------------------------------------------
@@ -686,6 +709,22 @@ class Milestone(Model):
 
     date: Date
     description: ShortText
+    met: Date | None = None
+    """The day the milestone was met; empty while it is not."""
+
+
+class ProgressUpdate(Model):
+    """A dated progress update on an intervention, as reported to the steering group.
+
+    ``percent`` (0-100) or ``stage`` (a few words, e.g. "curriculum drafted") say how far it has come.
+    """
+
+    date: Date
+    status: ProgressStatus
+    percent: int | None = Field(default=None, ge=0, le=100)
+    stage: ShortText | None = None
+    note: Text | None = None
+    next_step: ShortText | None = None
 
 
 class Budget(Model):
@@ -720,6 +759,7 @@ class Intervention(Model):
     status: InterventionStatus = "planned"
     illustrative: illustrative_parts("budget") = False
     editor_notes: EditorNotes = []
+    progress: list[ProgressUpdate] = []
 
 
 class InterventionsFile(Model):
