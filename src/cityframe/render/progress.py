@@ -21,7 +21,7 @@ from ..checks.sections import reports, section_status
 from ..errors import UsageError
 from .charts import _n, _svg, _text
 from .context import TIER_LABELS, View, build_context, page_name
-from .templates import make_environment
+from .templates import make_environment, render_page
 
 if TYPE_CHECKING:
     from ..checks.report import CityReport
@@ -327,10 +327,12 @@ def render_progress_report(city: City, report: CityReport, period: ReportingPeri
     document = View(id=doc.id, title=doc.title, href=page_name(doc.id, edition),  # type: ignore[arg-type]
                     pdf_href=page_name(doc.id, edition, "pdf") if pdf else None,  # type: ignore[arg-type]
                     folder="progress", sections=tuple(sections), filled=filled, total=len(sections),
-                    complete=filled == len(sections), completeness=round(100 * filled / len(sections)))
+                    complete=filled == len(sections), completeness=round(100 * filled / len(sections)),
+                    status=context["status"])
     env = make_environment(city)
-    return env.get_template(f"{REPORT_ID}.html").render(context, document=document,
-                                                         progress=progress_view(city, period, as_of))
+    # Through the same guarded rendering as the other documents: limits, and a city's own errors with their place.
+    return render_page(env, f"{REPORT_ID}.html", context, document=document,
+                       progress=progress_view(city, period, as_of))
 
 
 __all__ = ["PROGRESS_STATUS_LABELS", "REPORT_ID", "ReportingPeriod", "default_period", "indicator_chart",
