@@ -721,14 +721,15 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
                 continue
             pid = int(match["pid"])
             with contextlib.suppress(FileNotFoundError):
-                if pid == os.getpid() or (_alive(pid) and now - entry.stat().st_mtime < _STALE_AFTER):
+                if pid == os.getpid() or (alive(pid) and now - entry.stat().st_mtime < _STALE_AFTER):
                     continue
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
     return removed
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process with this id runs (one of another user's counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -35,7 +35,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .build import BuildResult, build_city
+from .build import BuildResult, alive, build_city
 from .data.load import CATALOG_FILE
 from .data.project import Project, builtin_templates_dir
 from .errors import UsageError
@@ -138,20 +138,11 @@ def remove_stale_previews() -> list[Path]:
     with contextlib.suppress(OSError):
         for entry in Path(tempfile.gettempdir()).iterdir():
             match = _STALE.match(entry.name)
-            if match and entry.is_dir() and not entry.is_symlink() and not _alive(int(match["pid"])):
+            if match and entry.is_dir() and not entry.is_symlink() and not alive(int(match["pid"])):
                 shutil.rmtree(entry, ignore_errors=True)
                 removed.append(entry)
     return removed
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Preview:

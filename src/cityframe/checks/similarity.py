@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..data.project import PACKAGE_DIR, Project
+from ..data.project import PACKAGE_DIR, Project, cache_dir
 from ..data.sources import YamlSource, read_trusted_yaml
 from ..errors import Finding
 from .report import CityReport
@@ -59,17 +59,6 @@ def _fields(file: str, data: object) -> Iterator[tuple[tuple[str, ...], frozense
                 yield path, shingles
 
 
-def _fingerprint_cache() -> Path | None:
-    configured = os.environ.get("CITYFRAME_CACHE_DIR")
-    if configured == "":
-        return None
-    if configured is None:
-        import platformdirs
-
-        return Path(platformdirs.user_cache_dir("cityframe")) / "narratives"
-    return Path(configured) / "narratives"
-
-
 def _cached_fields(path: Path, file: str) -> list[tuple[tuple[str, ...], frozenset[int]]]:
     """Another city's narratives in one file, from a fingerprint cache keyed by the file's content.
 
@@ -83,7 +72,7 @@ def _cached_fields(path: Path, file: str) -> list[tuple[tuple[str, ...], frozens
     except OSError:
         return []
     key = hashlib.sha256(_CACHE_VERSION.encode() + b"\0" + file.encode() + b"\0" + content).hexdigest()
-    folder = _fingerprint_cache()
+    folder = cache_dir("narratives")
     entry = folder / key[:2] / f"{key}.json" if folder is not None else None
     if entry is not None:
         with contextlib.suppress(OSError, ValueError, TypeError):

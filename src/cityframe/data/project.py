@@ -15,6 +15,23 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 """The installed ``cityframe`` package folder (this module lives in its ``data/`` stage)."""
 
 
+def cache_dir(kind: str) -> Path | None:
+    """Where cityframe keeps a kind of cache (``validators``, ``jinja``, ``narratives``), or None when turned off.
+
+    The user's cache folder (``platformdirs``: ``~/.cache/cityframe`` on Linux), or ``$CITYFRAME_CACHE_DIR`` when
+    set; an empty ``CITYFRAME_CACHE_DIR`` turns every cache off. Caches only ever save time: each is keyed so that
+    a stale or damaged entry is rebuilt, never believed.
+    """
+    configured = os.environ.get("CITYFRAME_CACHE_DIR")
+    if configured == "":
+        return None
+    if configured is None:
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("cityframe")) / kind
+    return Path(configured) / kind
+
+
 def builtin_templates_dir() -> Path:
     """The shipped templates: inside the package when installed, ``templates/`` at the repository root otherwise."""
     installed = PACKAGE_DIR / "templates"

@@ -26,25 +26,21 @@ import pydantic
 import pydantic_core
 from pydantic import BaseModel
 
+from .project import cache_dir
+
 _STAGE = Path(__file__).resolve().parent
 _BUILT: dict[type[BaseModel], Any] = {}
 
 
 def cache_folder() -> Path | None:
     """Where this installation's validators are kept, or None when the cache is turned off."""
-    configured = os.environ.get("CITYFRAME_CACHE_DIR")
-    if configured == "":
+    base = cache_dir("validators")
+    if base is None:
         return None
-    if configured is None:
-        import platformdirs
-
-        base = Path(platformdirs.user_cache_dir("cityframe"))
-    else:
-        base = Path(configured)
     key = hashlib.sha256(f"{pydantic.VERSION} {pydantic_core.__version__} {sys.version}".encode())
     for module in sorted(_STAGE.glob("*.py")):
         key.update(module.name.encode() + b"\0" + module.read_bytes() + b"\0")
-    return base / "validators" / key.hexdigest()[:20]
+    return base / key.hexdigest()[:20]
 
 
 def _core_config(model: type[BaseModel]) -> Any:

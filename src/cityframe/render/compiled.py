@@ -21,25 +21,21 @@ from pathlib import Path
 
 import jinja2
 
+from ..data.project import cache_dir
+
 _MEMORY: dict[str, bytes] = {}
 
 
 def cache_folder() -> Path | None:
     """The disk cache for this cityframe and Jinja, or None when turned off (``CITYFRAME_CACHE_DIR=``)."""
-    configured = os.environ.get("CITYFRAME_CACHE_DIR")
-    if configured == "":
+    base = cache_dir("jinja")
+    if base is None:
         return None
-    if configured is None:
-        import platformdirs
-
-        base = Path(platformdirs.user_cache_dir("cityframe"))
-    else:
-        base = Path(configured)
     from . import templates
 
     how = hashlib.sha256(Path(templates.__file__).read_bytes())
     how.update(f"{jinja2.__version__} {sys.version}".encode())
-    return base / "jinja" / how.hexdigest()[:16]
+    return base / how.hexdigest()[:16]
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
