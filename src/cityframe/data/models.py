@@ -7,6 +7,8 @@ checked here, while "is this section filled in?" is decided by the required-sect
 
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -33,17 +35,25 @@ def _date_not_number(value: object) -> object:
     return value
 
 
-def _contact_check(check: object) -> AfterValidator:
-    """A validator that runs a :mod:`.contacts` check and keeps the value as written, or reports its words."""
+@dataclass(frozen=True)
+class _ContactCheck:
+    """A validator that runs a :mod:`.contacts` check and keeps the value as written, or reports its words.
 
-    def validate(value: str) -> str:
+    A module-level class, not a closure, so that the models' core schemas pickle (see :mod:`.validators`).
+    """
+
+    check: Callable[[str], object]
+
+    def __call__(self, value: str) -> str:
         try:
-            check(value)  # type: ignore[operator]
+            self.check(value)
         except contacts.ContactError as exc:
             raise PydanticCustomError("contact", "{message}", {"message": exc.message, "hint": exc.hint}) from None
         return value
 
-    return AfterValidator(validate)
+
+def _contact_check(check: Callable[[str], object]) -> AfterValidator:
+    return AfterValidator(_ContactCheck(check))
 
 
 Date = Annotated[dt.date, BeforeValidator(_date_not_number)]
@@ -81,15 +91,14 @@ Score = Annotated[int, AfterValidator(_rating), WithJsonSchema({"type": "integer
 """A likelihood or impact rating, 1 (lowest) to 5 (highest)."""
 
 
-def illustrative_parts(*parts: str) -> Any:
-    """``illustrative:``: ``true`` when the whole record is an example, or a list of its parts that are proposed.
+@dataclass(frozen=True)
+class _IllustrativeParts:
+    """The check behind :func:`illustrative_parts` (a class, not a closure, so that core schemas pickle)."""
 
-    A real police department can hold a proposed seat (``illustrative: [seat]``); a cited threat can carry a
-    proposed rating (``illustrative: [rating]``). The badge is then shown on that part only.
-    """
-    allowed = ", ".join(parts)
+    parts: tuple[str, ...]
 
-    def check(value: object) -> object:
+    def __call__(self, value: object) -> object:
+        parts = self.parts
         if isinstance(value, bool):
             return value
         if isinstance(value, str):
@@ -100,8 +109,16 @@ def illustrative_parts(*parts: str) -> Any:
         raise PydanticCustomError(
             "illustrative_parts", "'{wrong}' is not a part that can be proposed here: write true (the whole record "
             "is an example), false, or a list of the proposed parts (allowed: {allowed})",
-            {"wrong": wrong, "allowed": allowed})
+            {"wrong": wrong, "allowed": ", ".join(parts)})
 
+
+def illustrative_parts(*parts: str) -> Any:
+    """``illustrative:``: ``true`` when the whole record is an example, or a list of its parts that are proposed.
+
+    A real police department can hold a proposed seat (``illustrative: [seat]``); a cited threat can carry a
+    proposed rating (``illustrative: [rating]``). The badge is then shown on that part only.
+    """
+    check = _IllustrativeParts(tuple(parts))
     schema = {"anyOf": [{"type": "boolean"}, {"type": "array", "items": {"enum": list(parts)}, "minItems": 1}]}
     return Annotated[bool | tuple[str, ...], BeforeValidator(check), WithJsonSchema(schema)]
 
