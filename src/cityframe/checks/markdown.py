@@ -62,17 +62,10 @@ def _split_lists(text: str, tokens: list[Token]) -> Iterator[tuple[int, str]]:
 
 def _links(tokens: list[Token]) -> Iterator[tuple[int | None, str, str]]:
     """(line in the text, visible text, href) of each link written as ``[text](address)``."""
-    for token in tokens:
-        children = token.children or []
-        for i, child in enumerate(children):
-            if child.type != "link_open" or child.markup in ("linkify", "autolink"):
-                continue
-            words = []
-            for inner in children[i + 1:]:
-                if inner.type == "link_close":
-                    break
-                words.append(inner.content)
-            yield (token.map[0] if token.map else None), "".join(words), str(child.attrGet("href") or "")
+    from ..data.markdown import written_links
+
+    for block, link, words in written_links(tokens):
+        yield (block.map[0] if block.map else None), words, str(link.attrGet("href") or "")
 
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -140,3 +142,23 @@ def same_address(text: str, url: str) -> bool:
     shown = text.strip().rstrip("/").lower()
     return shown in {url.strip().rstrip("/").lower(), readable_url(url).lower(), decode_visible(url).lower()} or (
         readable_url(shown).lower() == readable_url(url).lower())
+
+
+def written_links(tokens: list[Token]) -> Iterator[tuple[Token, Token, str]]:
+    """Each link written as ``[text](address)`` in parsed inline ``tokens``: (its block, its ``link_open``, its text).
+
+    Addresses the parser linked by itself (bare and ``<...>`` addresses) are not written links: their text is the
+    address. One walk for ``check`` (vague link text) and the renderer (the address printed after a link).
+    """
+    for token in tokens:
+        children = token.children or []
+        for i, child in enumerate(children):
+            if child.type != "link_open" or child.markup in ("linkify", "autolink"):
+                continue
+            words = []
+            for inner in children[i + 1:]:
+                if inner.type == "link_close":
+                    break
+                words.append(inner.content)
+            yield token, child, "".join(words)
+

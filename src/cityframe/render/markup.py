@@ -16,7 +16,7 @@ import nh3
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from ..data.markdown import SAFE_SCHEMES, parser, readable_url, safe_url, same_address
+from ..data.markdown import SAFE_SCHEMES, parser, readable_url, safe_url, same_address, written_links
 
 __all__ = ["print_url", "readable_url", "render_inline", "render_markdown", "safe_url"]
 
@@ -38,19 +38,10 @@ def print_url(text: str, url: str) -> str | None:
 
 def _mark_links(tokens: list[Token]) -> list[Token]:
     """Give each link whose visible text is not its address the address to print after it."""
-    for token in tokens:
-        children = token.children or []
-        for i, child in enumerate(children):
-            if child.type != "link_open" or child.markup in ("linkify", "autolink"):
-                continue
-            text = []
-            for inner in children[i + 1:]:
-                if inner.type == "link_close":
-                    break
-                text.append(inner.content)
-            address = print_url("".join(text), str(child.attrGet("href") or ""))
-            if address:
-                child.attrSet(PRINT_URL, address)
+    for _, link, text in written_links(tokens):
+        address = print_url(text, str(link.attrGet("href") or ""))
+        if address:
+            link.attrSet(PRINT_URL, address)
     return tokens
 
 
