@@ -168,13 +168,25 @@ def test_the_time_budget_ends_a_slow_document_with_its_location(project: Path, m
 
     monkeypatch.setattr(templates, "RENDER_SECONDS", 0.3)
     (project / "cities" / "valid" / OVERRIDE).write_text(
-        "<p>Ours.</p>\n{% for i in range(99999) %}{% for c in city.name * 20 %}{{ c|center(99) }}{% endfor %}"
+        "<p>Ours.</p>\n{% for i in range(99999) %}{% if (city.name * 20000)|wordcount < 0 %}.{% endif %}"
         "{% endfor %}\n")
     code, stdout, stderr = run("check", "valid", "--project", str(project))
     assert code == 1
     assert reported(stdout, stderr).startswith(
         "cities/valid/templates/plan/foreword.html:2:1: refused for safety: rendering prevention-plan.html took "
         "longer than 0.3 seconds")
+
+
+def test_a_page_that_grows_too_large_is_located_in_the_citys_template(project: Path) -> None:
+    """Slow work writes little; a loop that writes much is stopped by the page's size, at the city's line."""
+    (project / "cities" / "valid" / OVERRIDE).write_text(
+        "<p>Ours.</p>\n\n{% for i in range(99999) %}{% for c in city.name * 20 %}{{ c|center(99) }}{% endfor %}"
+        "{% endfor %}\n")
+    code, stdout, stderr = run("check", "valid", "--project", str(project))
+    assert code == 1
+    assert reported(stdout, stderr).startswith(
+        "cities/valid/templates/plan/foreword.html:3:1: refused for safety: the page grew over 20,000,000 "
+        "characters")
 
 
 @pytest.mark.parametrize("text", [

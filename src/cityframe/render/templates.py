@@ -462,9 +462,13 @@ def render_page(env: GuardedEnvironment, name: str, context: Mapping[str, Any], 
                 pieces.append(piece)
                 size += len(piece)
                 if size > MAX_PAGE:
-                    # Thrown into the template, so that the error says where it was writing.
-                    generator.throw(TemplateLimit(f"the page grew over {MAX_PAGE:,} characters, more than any "
-                                                  "document needs"))
+                    # Located where the innermost template was writing: throwing into the page's generator would
+                    # land in the built-in template that includes the city's one (Jinja loops over an include).
+                    limit = TemplateLimit(f"the page grew over {MAX_PAGE:,} characters, more than any document "
+                                          "needs")
+                    limit.where = _writing_at(generator)
+                    generator.close()
+                    raise limit
             return "".join(pieces)
     except LocatedError:
         raise
@@ -482,7 +486,7 @@ def locate_template_error(exc: BaseException, project: Project | None, page: str
         return _refuse(_display(exc.filename, project), f"a syntax error in the template: {exc.message}",
                        "check that every {% ... %} and {{ ... }} is closed and spelled as in the built-in "
                        "templates", line=exc.lineno or 0)
-    where = _last_template_frame(exc)
+    where = getattr(exc, "where", None) or _last_template_frame(exc)
     if where is None:
         file, line = str(builtin / page), 0
     else:
@@ -518,6 +522,29 @@ def locate_template_error(exc: BaseException, project: Project | None, page: str
         return _refuse(display, f"could not be rendered: {message}",
                        "compare the template with the built-in one it replaces", line=line)
     return None
+
+
+def _writing_at(generator: Any) -> tuple[str, int] | None:
+    """The template file and line where a paused page ``generator`` is writing, innermost include first.
+
+    Follows ``yield from`` (blocks, extends) and the ``gen`` an ``{% include %}`` loops over, down to the
+    deepest paused template frame; Jinja's own line table gives the template line.
+    """
+    found = None
+    current = generator
+    for _depth in range(500):
+        frame = getattr(current, "gi_frame", None)
+        if frame is None:
+            break
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None and template.filename:
+            found = (template.filename, template.get_corresponding_lineno(frame.f_lineno))
+        inner = current.gi_yieldfrom
+        if inner is None:
+            included = frame.f_locals.get("gen")
+            inner = included if hasattr(included, "gi_frame") else None
+        current = inner
+    return found
 
 
 def _last_template_frame(exc: BaseException) -> tuple[str, int] | None:
