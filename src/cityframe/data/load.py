@@ -14,12 +14,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import DataError, Finding, did_you_mean
+from .languages import DEFAULT_LANGUAGE, Choice
 from .models import (
     FILE_MODELS,
     CatalogFile,
     CityFile,
     GovernanceFile,
     InterventionsFile,
+    Languages,
     Resource,
     ResourcesFile,
     RiskLandscapeFile,
@@ -50,6 +52,13 @@ class City:
     resources: ResourcesFile
     sources: dict[str, YamlSource] = field(default_factory=dict)
     catalog: dict[str, Resource] = field(default_factory=dict)
+    lang: str = DEFAULT_LANGUAGE
+    """The language of the edition this city was loaded for (its texts are in it, or are marked passages)."""
+
+    @property
+    def languages(self) -> Languages:
+        """The city's authoritative language and editions (city.yaml's ``languages:``)."""
+        return self.profile.languages
 
     @property
     def name(self) -> str:
@@ -230,15 +239,20 @@ def _quoted_value(raw: str) -> str:
     return f'"{shown(raw, 120)}"' if '"' not in raw else "'" + shown(raw, 120).replace("'", "''") + "'"
 
 
-def validate_file(source: YamlSource, model: type[BaseModel]) -> tuple[BaseModel | None, list[Finding]]:
+def validate_file(source: YamlSource, model: type[BaseModel],
+                  choice: Choice | None = None) -> tuple[BaseModel | None, list[Finding]]:
     """Validate one file's data; return the model, or None and a finding per problem.
 
     The problems the reader already reported for single values (an impossible date) come first and are not
-    reported a second time, in pydantic's words, at the same place.
+    reported a second time, in pydantic's words, at the same place. ``choice`` picks the text of fields written
+    per language (the authoritative language when None); prose it finds untranslated becomes a warning.
     """
     findings = list(source.findings)
-    data, problems = as_written(model, source.data, source.raw.get)
+    choice = Choice(choice.edition, choice.authoritative) if choice is not None else None
+    data, problems = as_written(model, source.data, source.raw.get, choice)
     source.warnings = []
+    if choice is not None:
+        source.warnings.extend(_untranslated(source, choice))
     for problem in problems:
         line, col = source.locate(problem.path)
         found = Finding(source.file, line, col, format_path(problem.path), problem.message,
@@ -269,6 +283,39 @@ def validate_file(source: YamlSource, model: type[BaseModel]) -> tuple[BaseModel
     if findings:
         return None, sorted(findings, key=lambda f: (f.line, f.col))
     return validated, []
+
+
+def _untranslated(source: YamlSource, choice: Choice) -> list[Finding]:
+    """A warning at each prose field that has no text in the edition's language."""
+    edition, authoritative = language_name(choice.edition), language_name(choice.authoritative)
+    found = []
+    for path in choice.untranslated:
+        line, col = source.locate(path)
+        found.append(Finding(
+            source.file, line, col, format_path(path),
+            f"has no {edition} ({choice.edition}) translation: the {edition} edition shows the {authoritative} text",
+            severity="warning", hint=f"write the text per language: {choice.authoritative}: (the text as it is) and "
+            f"{choice.edition}: (its translation); see 'Languages' in docs/data-format.md"))
+    return found
+
+
+def language_name(code: str) -> str:
+    """``'Spanish'`` for ``es``: a language's English name from CLDR (Babel), or the code when it has none."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name("en") or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def city_languages(source: YamlSource | None) -> Languages:
+    """The ``languages:`` block of a city.yaml as read (its problems are reported by the file's validation)."""
+    data = source.data.get("languages") if source is not None and isinstance(source.data, dict) else None
+    try:
+        return Languages.model_validate(data) if isinstance(data, dict) else Languages()
+    except ValidationError:
+        return Languages()
 
 
 # --- loading --------------------------------------------------------------------------------------------
@@ -335,24 +382,30 @@ def _city_folder(project: Project, slug: str) -> Path:
     return project.city_dir(slug)
 
 
-def load_city(project: Project, slug: str) -> City:
-    """Read and validate a city's six files, reporting every problem of every file at once."""
+def load_city(project: Project, slug: str, lang: str | None = None) -> City:
+    """Read and validate a city's six files, reporting every problem of every file at once.
+
+    ``lang``: the edition to load, a language code (None: the authoritative language named in city.yaml's
+    ``languages:``). Text fields written per language give that language's text, else the authoritative one
+    as a :class:`~.languages.Passage`; each prose field without a translation is a warning of the city's.
+    """
     folder = _city_folder(project, slug)
     findings: list[Finding] = []
     sources: dict[str, YamlSource] = {}
     models: dict[str, BaseModel] = {}
-    for file, model in FILE_MODELS.items():
+    for file in FILE_MODELS:
         # A link is named as it sits in the city folder, not by where it points.
         link = (folder / file).is_symlink()
         display = f"{project.relative(folder)}/{file}" if link else project.relative(folder / file)
         try:
             _refuse_links_out(project, folder / file, display)
-            source = read_yaml(folder / file, display)
+            sources[file] = read_yaml(folder / file, display)
         except YamlError as exc:
             findings.append(exc.finding)
-            continue
-        sources[file] = source
-        validated, problems = validate_file(source, model)
+    languages = city_languages(sources.get("city.yaml"))
+    choice = Choice(lang, languages.authoritative) if lang and lang != languages.authoritative else None
+    for file, source in sources.items():
+        validated, problems = validate_file(source, FILE_MODELS[file], choice)
         findings.extend(problems)
         if validated is not None:
             models[file] = validated
@@ -372,4 +425,5 @@ def load_city(project: Project, slug: str) -> City:
         resources=typing.cast(ResourcesFile, models["resources.yaml"]),
         sources=sources,
         catalog=catalog,
+        lang=lang or languages.authoritative,
     )

@@ -12,6 +12,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from markdown_it import MarkdownIt
@@ -44,7 +45,40 @@ def parser(linkify: bool = True) -> MarkdownIt:
     md.validateLink = lambda url: safe_url(url) is not None  # type: ignore[method-assign]
     # markdown-it decodes %-escapes in an autolink's text; a decoded U+202E would turn the visible text around.
     md.normalizeLinkText = decode_visible  # type: ignore[method-assign]
+    md.core.ruler.before("inline", "passage_language", _passage_language)
     return md
+
+
+PASSAGE_MARK = re.compile(r"\{lang=([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\}[ \t]*(?:\n|$)")
+"""``{lang=es}`` alone on the line before a paragraph or a list: that block is in another language (WCAG 3.1.2)."""
+
+
+def _passage_language(state: Any) -> None:
+    """Put ``lang`` on the block after a ``{lang=xx}`` line, and take the line out of the text.
+
+    Only this one attribute, only on a line of its own: anything else in braces stays text, as written.
+    """
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "paragraph_open" or index + 2 >= len(tokens) or tokens[index + 1].type != "inline":
+            continue
+        inline = tokens[index + 1]
+        mark = PASSAGE_MARK.match(inline.content)
+        if mark is None:
+            continue
+        rest = inline.content[mark.end():]
+        if rest.strip():
+            inline.content = rest
+            token.attrSet("lang", mark[1])
+            continue
+        following = tokens[index + 3] if index + 3 < len(tokens) else None
+        if following is not None and following.type in ("paragraph_open", "bullet_list_open", "ordered_list_open") \
+                and following.level == token.level:
+            following.attrSet("lang", mark[1])
+            for hidden in tokens[index:index + 3]:
+                hidden.hidden = True
+                hidden.content = ""
+                hidden.type = "text" if hidden.type == "inline" else hidden.type
 
 
 def _hidden(char: str) -> bool:

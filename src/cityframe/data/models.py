@@ -19,13 +19,15 @@ from pydantic import (
     Field,
     StringConstraints,
     WithJsonSchema,
+    WrapValidator,
     model_validator,
 )
 from pydantic.types import StrictBool, StrictFloat, StrictInt
 from pydantic_core import PydanticCustomError
 
 from . import contacts
-from .written import ID, URL
+from .languages import LANGUAGE_CODE, keep_language
+from .written import ID, LOCAL, PROSE, URL
 
 
 def _date_not_number(value: object) -> object:
@@ -62,10 +64,26 @@ Date = Annotated[dt.date, BeforeValidator(_date_not_number)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80), ID]
 """Lowercase letters, digits and single hyphens: stable, URL-safe and easy to type in a reference."""
 
-Text = Annotated[str, StringConstraints(max_length=20_000)]
-"""Free text; may use a small Markdown subset (paragraphs, lists, emphasis, links) in the documents."""
+def _per_language(max_length: int) -> WithJsonSchema:
+    """The JSON Schema of a text field: a string, or a mapping of language codes to strings."""
+    text = {"type": "string", "maxLength": max_length}
+    return WithJsonSchema({"anyOf": [text, {
+        "type": "object", "minProperties": 1, "propertyNames": {"pattern": LANGUAGE_CODE.pattern},
+        "additionalProperties": text}]})
 
-ShortText = Annotated[str, StringConstraints(max_length=500)]
+
+Text = Annotated[str, StringConstraints(max_length=20_000), PROSE, WrapValidator(keep_language),
+                 _per_language(20_000)]
+"""Free text; may use a small Markdown subset (paragraphs, lists, emphasis, links) in the documents. Either a
+plain string in the city's authoritative language or a mapping by language code (``{en: ..., es: ...}``, see
+:mod:`.languages`); editions in another language expect a translation."""
+
+ShortText = Annotated[str, StringConstraints(max_length=500), LOCAL, WrapValidator(keep_language),
+                      _per_language(500)]
+"""A name or a short label; may be written per language like :data:`Text`, but no translation is expected."""
+Title = Annotated[str, StringConstraints(max_length=500), PROSE, WrapValidator(keep_language), _per_language(500)]
+"""A title residents read (a goal's, an intervention's): short text that editions in another language expect
+translated."""
 Url = Annotated[str, StringConstraints(max_length=2_000), _contact_check(contacts.check_url), URL]
 """An absolute ``https://`` (or ``http://``) web address; ``www.example.org`` alone is refused with the fix."""
 Email = Annotated[str, StringConstraints(max_length=320), _contact_check(contacts.check_email)]
@@ -129,7 +147,7 @@ GovernmentForm = Literal["council-manager", "mayor-council", "commission"]
 """The city's form of government: who chairs, adopts and signs follows from it."""
 Money = Annotated[float, Field(ge=0)]
 
-EditorNotes = Annotated[list[Text], Field(description=(
+EditorNotes = Annotated[list[Annotated[str, StringConstraints(max_length=20_000)]], Field(description=(
     "Notes to the people who maintain the data (what to check, confirm or fix): shown by `check` as warnings and "
     "in the internal edition, never in the public one. Delete a note once it is resolved."))]
 """Open notes for the data's editors; what residents should read goes in the record's public fields instead."""
@@ -309,7 +327,7 @@ class Goal(Model):
     """A goal of the plan and its measurable objectives."""
 
     id: Id
-    title: ShortText
+    title: Title
     description: Text | None = None
     objectives: list[Objective] = []
 
@@ -428,10 +446,35 @@ class Plan(Model):
     glossary: list[Term] = []
 
 
+class Languages(Model):
+    """The languages of the city's documents: the authoritative one and the editions it publishes.
+
+    WCAG 2.1 success criterion 3.1.1 (Language of Page) needs the first; Title VI language access, the others.
+    """
+
+    authoritative: LanguageCode = "en"
+    editions: list[LanguageCode] = []
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> "Languages":
+        repeated = sorted({code for code in self.editions if self.editions.count(code) > 1})
+        if repeated:
+            raise PydanticCustomError("editions_repeated", "'{code}' is listed twice in editions",
+                                      {"code": repeated[0]})
+        return self
+
+    def all(self) -> tuple[str, ...]:
+        """Every edition's language, the authoritative one first."""
+        return (self.authoritative, *(code for code in self.editions if code != self.authoritative))
+
+
 class CityFile(Model):
     """``city.yaml``: the profile and the plan."""
 
     schema_version: Literal[1] = 1
+    languages: Languages = Field(default_factory=Languages, description=(
+        "The documents' languages: `authoritative` (a language code, `en` by default) and the `editions` to build "
+        "(`build --lang all`). A text field may then be written per language: `{en: ..., es: ...}`."))
     illustrative: Text | None = Field(
         default=None, description="Set when the content is an example rather than the city's own: says so."
     )
@@ -757,7 +800,7 @@ class Intervention(Model):
     """A prevention activity the city chose, tied to objectives, threats, actors and resources."""
 
     id: Id
-    title: ShortText
+    title: Title
     description: Text | None = None
     tier: Tier
     objectives: list[Id] = []

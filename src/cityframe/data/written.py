@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .contacts import ContactError, check_url
+from .languages import DEFAULT_LANGUAGE, LANGUAGE_CODE, Choice
 from .sources import PathKey, shown
 
 
@@ -38,8 +39,21 @@ class UrlMarker:
     """Annotated metadata that marks a web address, so that a deceptive one gets a warning."""
 
 
+class TextMarker:
+    """Annotated metadata that marks free text, which a city may write per language (``{en: ..., es: ...}``).
+
+    ``prose`` text (narrative fields and titles) is expected in every edition: an edition in another language
+    lists the ones without a translation (``check --lang``); other text (names, short labels) may be translated.
+    """
+
+    def __init__(self, prose: bool) -> None:
+        self.prose = prose
+
+
 ID = IdMarker()
 URL = UrlMarker()
+LOCAL = TextMarker(prose=False)
+PROSE = TextMarker(prose=True)
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,9 @@ def _classify(annotation: Any) -> tuple[_Kind, Any]:
             return "id", None
         if kind == "text" and any(isinstance(m, UrlMarker) for m in metadata):
             return "url", None
+        marker = next((m for m in metadata if isinstance(m, TextMarker)), None)
+        if kind == "text" and marker is not None:
+            return "local", marker.prose
         return kind, inner
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(annotation) if a is not type(None)]
@@ -157,14 +174,40 @@ def _fields(model: type[BaseModel]) -> dict[str, tuple[_Kind, Any]]:
     return _FIELDS[model]
 
 
-def as_written(model: type[BaseModel], data: Any, raw: Callable[[PathKey], str | None]) -> tuple[Any, list[Problem]]:
+def as_written(model: type[BaseModel], data: Any, raw: Callable[[PathKey], str | None],
+               choice: Choice | None = None) -> tuple[Any, list[Problem]]:
     """``data`` with text fields as written, and the problems of ids and number fields; ``data`` is not changed.
 
-    ``raw(path)`` is the scalar at ``path`` as the file wrote it (None when not known or quoted).
+    ``raw(path)`` is the scalar at ``path`` as the file wrote it (None when not known or quoted). A text field
+    written per language (``{en: ..., es: ...}``) becomes the text ``choice`` picks for its edition (the
+    authoritative English one when ``choice`` is None), a :class:`~.languages.Passage` when that text is in
+    another language; the paths of prose fields without a translation are added to ``choice.untranslated``.
     """
     problems: list[Problem] = []
+    choice = choice or Choice(DEFAULT_LANGUAGE)
+
+    def local(value: Any, path: PathKey, prose: bool) -> Any:
+        if isinstance(value, dict) and value:
+            wrong = [key for key in value if not isinstance(key, str) or not LANGUAGE_CODE.match(key)]
+            for key in wrong:
+                problems.append(Problem((*path, key), f"'{shown(str(key))}' is not a language code",
+                                        "write the text once per language under a language code, such as en: "
+                                        "and es: (lowercase, as in HTML's lang)"))
+            texts = {key: walk("text", None, item, (*path, key)) for key, item in value.items() if key not in wrong}
+            if not texts:
+                return value
+            language, text = choice.pick(texts)
+            if prose and choice.translated_edition and choice.edition not in texts:
+                choice.untranslated.append(path)
+            return choice.mark(text, language)
+        text = walk("text", None, value, path)
+        if isinstance(text, str) and text.strip() and prose and choice.translated_edition:
+            choice.untranslated.append(path)
+        return choice.mark(text, choice.authoritative)
 
     def walk(kind: _Kind, inner: Any, value: Any, path: PathKey) -> Any:
+        if kind == "local":
+            return local(value, path, inner)
         if kind == "model" and isinstance(value, dict):
             fields = _fields(inner)
             return {key: walk(*fields[key], item, (*path, key)) if key in fields else item

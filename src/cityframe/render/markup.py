@@ -16,9 +16,10 @@ import nh3
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
+from ..data.languages import LANGUAGE_CODE, Passage
 from ..data.markdown import SAFE_SCHEMES, parser, readable_url, safe_url, same_address, written_links
 
-__all__ = ["print_url", "readable_url", "render_inline", "render_markdown", "safe_url"]
+__all__ = ["passage", "print_url", "readable_url", "render_inline", "render_markdown", "safe_url"]
 
 BLOCK_TAGS = frozenset({"p", "ul", "ol", "li", "em", "strong", "a", "br", "code"})
 INLINE_TAGS = frozenset({"em", "strong", "a", "br", "code"})
@@ -46,6 +47,8 @@ def _mark_links(tokens: list[Token]) -> list[Token]:
 
 
 def _keep_safe_attribute(element: str, attribute: str, value: str) -> str | None:
+    if attribute == "lang":
+        return value if LANGUAGE_CODE.match(value) else None
     if element == "a" and attribute == "href":
         return safe_url(value)
     if element == "ol" and attribute == "start":
@@ -54,7 +57,8 @@ def _keep_safe_attribute(element: str, attribute: str, value: str) -> str | None
 
 
 def _clean(html: str, tags: frozenset[str]) -> str:
-    return nh3.clean(html, tags=set(tags), attributes={"a": {"href", PRINT_URL}, "ol": {"start"}, "*": set()},
+    return nh3.clean(html, tags=set(tags), attributes={"a": {"href", PRINT_URL}, "ol": {"start", "lang"},
+                                                       "p": {"lang"}, "ul": {"lang"}, "*": set()},
                      attribute_filter=_keep_safe_attribute, url_schemes=set(SAFE_SCHEMES), link_rel=None,
                      strip_comments=True).strip()
 
@@ -70,7 +74,8 @@ def render_markdown(text: str | None) -> Markup:
         return Markup("")
     md = parser()
     tokens = _mark_links(md.parse(str(text)))
-    return Markup(_counter_from_start(_clean(md.renderer.render(tokens, md.options, {}), BLOCK_TAGS)))
+    html = _counter_from_start(_clean(md.renderer.render(tokens, md.options, {}), BLOCK_TAGS))
+    return _in_language(text, Markup(html), "div")
 
 
 def render_inline(text: str | None) -> Markup:
@@ -79,7 +84,20 @@ def render_inline(text: str | None) -> Markup:
         return Markup("")
     md = parser()
     tokens = _mark_links(md.parseInline(str(text)))
-    return Markup(_clean(md.renderer.render(tokens, md.options, {}), INLINE_TAGS))
+    return _in_language(text, Markup(_clean(md.renderer.render(tokens, md.options, {}), INLINE_TAGS)), "span")
+
+
+def _in_language(text: object, html: Markup, element: str) -> Markup:
+    """``html`` inside an element that names its language, when ``text`` is a :class:`Passage` (WCAG 3.1.2)."""
+    lang = getattr(text, "lang", None) if isinstance(text, Passage) else None
+    if lang is None or not LANGUAGE_CODE.match(lang):
+        return html
+    return Markup(f'<{element} lang="{lang}">') + html + Markup(f"</{element}>")
+
+
+def passage(text: object) -> Markup:
+    """Plain text (no Markdown) as HTML; inside ``<span lang>`` when it is a :class:`Passage` in another language."""
+    return _in_language(text, escape(text), "span")
 
 
 # Before a run of separators, never at the start: "stamfordct|.gov|/hate|-crimes|/report".

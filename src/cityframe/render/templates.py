@@ -31,10 +31,11 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from ..data.languages import Passage
 from ..data.project import Project, builtin_templates_dir
 from ..errors import Finding, LocatedError
 from .compiled import bytecode_cache
-from .markup import print_url, readable_url, render_inline, render_markdown, safe_url, url_breaks
+from .markup import passage, print_url, readable_url, render_inline, render_markdown, safe_url, url_breaks
 
 if TYPE_CHECKING:
     from ..data.load import City
@@ -374,6 +375,19 @@ def _concat(parts: Iterable[str]) -> str:
     return "".join(pieces)
 
 
+def _mark_passage(value: Any) -> Any:
+    """Jinja ``finalize``: a text printed with ``{{ ... }}`` in another language than the page's names it (WCAG 3.1.2).
+
+    In an attribute or ``<title>``, where no element may go, templates print ``|plain`` instead.
+    """
+    return passage(value) if isinstance(value, Passage) else value
+
+
+def plain_text(value: Any) -> Any:
+    """``value`` without its language mark (for attributes and ``<title>``, which take text only)."""
+    return str.__str__(value) if isinstance(value, str) else value
+
+
 def make_environment(city: City | None = None, *, project: Project | None = None,
                      slug: str | None = None) -> GuardedEnvironment:
     """The environment that renders a city's pages (or the built-in templates alone, without a city).
@@ -409,11 +423,14 @@ def make_environment(city: City | None = None, *, project: Project | None = None
         keep_trailing_newline=True,
         auto_reload=False,
         bytecode_cache=bytecode_cache(),
+        finalize=_mark_passage,
     )
     env.concat = _concat  # type: ignore[method-assign]
     env.filters.update(
         md=render_markdown,
         md_inline=render_inline,
+        passage=passage,
+        plain=plain_text,
         date=format_date,
         money=format_money,
         number=format_number,
