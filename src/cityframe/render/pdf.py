@@ -158,7 +158,9 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: Sequence[Path]) -> b
     """Render a complete HTML document as a tagged PDF/UA-1 file, the same bytes for the same HTML."""
     import weasyprint
 
-    from .pdf_structure import finish, tall_rows
+    from .pdf_structure import finish, tag_languages, tall_rows
+
+    tag_languages()
 
     # WeasyPrint draws <wbr> as a "\u200b" pseudo-element, in a box of its own, where line breaking never finds it:
     # the same character inside the text run is a break opportunity (web addresses wrap before their dots).

@@ -279,6 +279,38 @@ def _css_identifier(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else f"\\{ord(c):x} " for c in text)
 
 
+# --- languages of parts -------------------------------------------------------------------------------------
+
+
+def tag_languages() -> None:
+    """Give ``/Lang`` to the structure element of every HTML element with a ``lang`` attribute (not ``<html>``).
+
+    WeasyPrint writes the document's ``/Lang`` only (from ``<html lang>``); a paragraph in Spanish inside an
+    English plan needs its own (PDF/UA-1 7.2, Matterhorn 11-004; WCAG 3.1.2) so that screen readers switch voice,
+    and its children inherit it. Which box made which element is only known while WeasyPrint builds the tree
+    (``weasyprint.pdf.tags._build_box_tree`` yields the elements made for one box, calling itself for the
+    children), so that function is wrapped once; ``tests/test_i18n*.py`` fail if a release changes it.
+    """
+    from weasyprint.pdf import tags
+
+    build = tags._build_box_tree
+    if getattr(build, "cityframe_languages", False):
+        return
+
+    def build_box_tree(box: Any, *args: Any) -> Iterator[Any]:
+        real = getattr(box, "_box", box)  # an absolutely positioned box's placeholder
+        element = getattr(real, "element", None)
+        lang = element.get("lang") if element is not None and getattr(real, "element_tag", None) not in (
+            "html", "body") else None
+        for made in build(box, *args):
+            if lang and "Lang" not in made:
+                made["Lang"] = _pdf_string(lang)
+            yield made
+
+    build_box_tree.cityframe_languages = True  # type: ignore[attr-defined]
+    tags._build_box_tree = build_box_tree
+
+
 # --- entry point --------------------------------------------------------------------------------------------
 
 
