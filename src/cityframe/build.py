@@ -73,6 +73,13 @@ class BuildResult:
     """The pages and PDFs this build rendered (``prevention-plan.pdf`` ...)."""
     up_to_date: list[str] = field(default_factory=list)
     """The outputs it found up to date and left as they were."""
+    lang: str | None = None
+    """The edition's language when it is not the authoritative one (its files are in ``<slug>/<lang>/``)."""
+
+    @property
+    def label(self) -> str:
+        """``albuquerque`` or ``albuquerque (es)``: how messages name this build."""
+        return f"{self.slug} ({self.lang})" if self.lang else self.slug
 
 
 def output_root(project: Project, out: Path | str | None = None) -> Path:
@@ -92,18 +99,47 @@ def _refuse_cities(project: Project, folder: Path) -> None:
 
 def build_city(project: Project, slug: str, *, formats: Formats = "all", out: Path | str | None = None,
                strict: bool = False, edition: Edition = "public", console: Console | None = None,
-               workers: int | None = None, force: bool = False, period: ReportingPeriod | None = None
-               ) -> BuildResult:
-    """Check one city and write its documents as HTML and/or PDF into ``<out or build>/<slug>/``."""
+               workers: int | None = None, force: bool = False, period: ReportingPeriod | None = None,
+               lang: str | None = None) -> BuildResult:
+    """Check one city and write its documents as HTML and/or PDF into ``<out or build>/<slug>/``.
+
+    ``lang``: one language edition (``es`` goes to ``<slug>/es/``); None, the authoritative one. For every
+    edition of the city at once (``all``), use :func:`build_cities`, which returns one result per edition.
+    """
     return build_cities(project, [slug], formats=formats, out=out, strict=strict, edition=edition,
-                        console=console, workers=workers, force=force, period=period)[0]
+                        console=console, workers=workers, force=force, period=period, lang=lang)[0]
+
+
+def edition_languages(project: Project, slug: str, lang: str | None) -> list[str | None]:
+    """The language editions ``--lang`` asks of a city: None for the authoritative one, else a language code.
+
+    ``all`` is every edition city.yaml's ``languages:`` names (the authoritative one first); a city whose files
+    do not load gets its authoritative edition only (and its errors from that build).
+    """
+    if lang is None:
+        return [None]
+    if lang != "all":
+        return [lang]
+    from .data.load import city_languages
+    from .data.sources import YamlError, read_yaml
+
+    try:
+        source = read_yaml(project.city_dir(slug) / "city.yaml", f"cities/{slug}/city.yaml")
+    except (YamlError, OSError):
+        return [None]
+    languages = city_languages(source)
+    return [None, *languages.all()[1:]]
 
 
 def build_cities(project: Project, slugs: Sequence[str], *, formats: Formats = "all",
                  out: Path | str | None = None, strict: bool = False, edition: Edition = "public",
                  console: Console | None = None, workers: int | None = None,
-                 force: bool = False, period: ReportingPeriod | None = None) -> list[BuildResult]:
+                 force: bool = False, period: ReportingPeriod | None = None,
+                 lang: str | None = None) -> list[BuildResult]:
     """Build several cities, sharing one pool of PDF workers; one city's failure does not stop the others.
+
+    ``lang``: None (the authoritative edition), a language code (that edition, in ``<slug>/<lang>/``) or
+    ``all`` (every edition the city names); one result per city and edition.
 
     Gather, then write (as pelican does): every city is checked and its HTML rendered first, and its PDFs are
     handed to the pool as soon as its HTML exists, longest first, so the workers never wait for the next city.
@@ -122,16 +158,33 @@ def build_cities(project: Project, slugs: Sequence[str], *, formats: Formats = "
                          hint="leave it out to use every CPU, or use -j 1 to render in one process")
     _refuse_bad_epoch(os.environ.get("SOURCE_DATE_EPOCH"))
     root = output_root(project, out)
+    if lang is not None and lang != "all":
+        _refuse_unknown_language(lang)
     if workers is None:
         workers = os.cpu_count() or 2
+    units = [(slug, code) for slug in slugs for code in edition_languages(project, slug, lang)]
     with _PdfRenderer(max(1, workers)) as renderer:
         prepared = [_prepare(project, slug, root, formats=formats, strict=strict, edition=edition,
-                             console=console, renderer=renderer, force=force, period=period) for slug in slugs]
+                             console=console, renderer=renderer, force=force, period=period, lang=code)
+                    for slug, code in units]
         jobs = [job for city in prepared if isinstance(city, _Prepared) for job in city.jobs.values()]
         with _progress(console, "PDF", len(jobs)) as advance:
             renderer.finish(jobs, on_done=advance)
         return [city if isinstance(city, BuildResult) else _write(project, city, console=console)
                 for city in prepared]
+
+
+def _refuse_unknown_language(lang: str) -> None:
+    """A language cityframe has no words for (its headings, labels and dates) cannot have an edition."""
+    from .data.languages import LANGUAGE_CODE
+    from .render.i18n import LANGUAGES
+
+    if lang not in LANGUAGES:
+        shown_lang = lang if LANGUAGE_CODE.match(lang) else repr(lang)
+        raise UsageError(f"cityframe cannot write an edition in '{shown_lang}': its headings, labels and dates exist "
+                         f"in {', '.join(LANGUAGES)}",
+                         hint=f"use --lang with one of {', '.join(LANGUAGES)}, or all (every edition the city "
+                              "names in city.yaml's languages:)")
 
 
 def _refuse_bad_epoch(value: str | None) -> None:
@@ -166,15 +219,27 @@ class _Prepared:
     keys: dict[str, str]
     reused: list[str]
     strict: bool
+    root: Path
+    state_name: str
 
 
 def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: bool, edition: str,
              console: Console | None, renderer: _PdfRenderer, force: bool,
-             period: ReportingPeriod | None = None) -> BuildResult | _Prepared:
+             period: ReportingPeriod | None = None, lang: str | None = None) -> BuildResult | _Prepared:
     from .checks.fonts import is_font_finding
     from .checks.report import assess
 
-    report = assess(project, slug)
+    report = assess(project, slug, lang=lang)
+    if report.city is not None and lang == report.city.languages.authoritative:
+        lang = None  # the authoritative edition, asked for by its code
+    if lang is not None and report.city is not None and lang not in report.city.languages.all():
+        result = BuildResult(slug, ok=False, lang=lang, folder=root / slug / lang)
+        result.errors = [f"{report.city.display('city.yaml')}: {slug} has no '{lang}' edition: its languages: block "
+                         f"names {', '.join(report.city.languages.all())}"]
+        result.message = (f"{result.label}: not built: city.yaml's languages: names no '{lang}' edition (add it to "
+                          "editions:, then write the translations; check --lang lists them) (nothing written)")
+        _say(console, result.message)
+        return result
     if project.override_folders(slug):
         from .render.html import check_overrides
 
@@ -182,10 +247,13 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
     # The same lines as 'check', so an editor or CI log links each one to file:line:col.
     for finding in report.errors + report.warnings:
         _say(console, str(finding))
-    result = BuildResult(slug, ok=False, warnings=[str(f) for f in report.warnings], folder=root / slug)
+    folder = root / slug / lang if lang else root / slug
+    state_name = f"{slug}.{lang}" if lang else slug
+    result = BuildResult(slug, ok=False, warnings=[str(f) for f in report.warnings], folder=folder, lang=lang)
     if report.errors or report.city is None:
         result.errors = [str(f) for f in report.errors]
-        result.message = f"{slug}: not built: {len(report.errors)} error(s) in the city's data (nothing written)"
+        result.message = (f"{result.label}: not built: {len(report.errors)} error(s) in the city's data (nothing "
+                          "written)")
         _say(console, result.message)
         return result
     missing = _missing_sections(report)
@@ -202,15 +270,14 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
                            "publishing (listed above)")
         if boxes:  # the findings themselves were printed above, with their file and line
             reasons.append(f"{len(boxes)} text(s) have characters no font covers (they would print as boxes)")
-        result.message = f"{slug}: not built (--strict): {'; '.join(reasons)} (nothing written)"
+        result.message = f"{result.label}: not built (--strict): {'; '.join(reasons)} (nothing written)"
         _say(console, result.message)
         for line in missing:
             _say(console, f"  {line}")
         return result
     result.draft = bool(missing)
 
-    folder = root / slug
-    state = BuildState() if force else BuildState.load(root, slug)
+    state = BuildState() if force else BuildState.load(root, state_name)
     period = _report_period(report, period)
     inputs = _inputs_digest(project, report, state, formats=formats, edition=edition,
                             period=_period_key(report, period))
@@ -222,15 +289,15 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
                 _say(console, f"warning: {name}: {warning}")
         if strict and (boxes := [w for w in result.warnings if PRINTED_AS_BOXES in w]):
             result.errors = boxes
-            result.message = f"{slug}: not built (--strict): a PDF has characters no installed font has"
+            result.message = f"{result.label}: not built (--strict): a PDF has characters no installed font has"
             _say(console, result.message)
             return result
         result.ok = True
         result.up_to_date = expected
         result.outputs = [folder / name for name in expected]
         state_text = f"a DRAFT ({len(missing)} required section(s) missing)" if missing else "complete"
-        result.message = (f"{slug}: up to date, nothing rendered ({len(expected)} file(s), {edition} edition, "
-                          f"{state_text}; --force renders again)")
+        result.message = (f"{result.label}: up to date, nothing rendered ({len(expected)} file(s), {edition} "
+                          f"edition, {state_text}; --force renders again)")
         _say(console, result.message)
         return result
     try:
@@ -239,15 +306,16 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
                                                             force=force, period=period)
     except CityframeError as exc:  # e.g. a city's template override that does not render
         result.errors = [str(exc)]
-        result.message = f"{slug}: not built: {exc} (nothing written)"
+        result.message = f"{result.label}: not built: {exc} (nothing written)"
         _say(console, result.message)
         return result
-    return _Prepared(result, folder, edition, missing, inputs, state, files, assets, jobs, keys, reused, strict)
+    return _Prepared(result, folder, edition, missing, inputs, state, files, assets, jobs, keys, reused, strict,
+                     root, state_name)
 
 
 def _write(project: Project, city: _Prepared, *, console: Console | None) -> BuildResult:
     """Collect a prepared city's PDFs and write whatever changed, atomically, then the build record."""
-    result, folder, slug = city.result, city.folder, city.result.slug
+    result, folder = city.result, city.folder
     files = dict(city.files)
     pdf_warnings = {name: city.state.warnings(name) for name in city.reused}  # said again when reused
     shown_folder = project.relative(folder)
@@ -270,13 +338,14 @@ def _write(project: Project, city: _Prepared, *, console: Console | None) -> Bui
                 _say(console, f"warning: {name}: {warning}")
     except CityframeError as exc:
         result.errors = [str(exc)]
-        result.message = f"{slug}: not built: {exc} (nothing written)"
+        result.message = f"{result.label}: not built: {exc} (nothing written)"
         _say(console, result.message)
         return result
     state = city.state
     if city.strict and (boxes := [w for w in result.warnings if PRINTED_AS_BOXES in w]):
         result.errors = boxes
-        result.message = f"{slug}: not built (--strict): a PDF has characters no installed font has (nothing written)"
+        result.message = (f"{result.label}: not built (--strict): a PDF has characters no installed font has "
+                          "(nothing written)")
         _say(console, result.message)
         return result
     try:
@@ -284,7 +353,7 @@ def _write(project: Project, city: _Prepared, *, console: Console | None) -> Bui
         folder.mkdir(parents=True, exist_ok=True)
         for name in [*files, *city.assets]:  # before writing anything: a refusal leaves every file as it was
             _refuse_linked_folders(folder, (folder / name).parent)
-        _refuse_linked_folders(folder.parent, folder.parent / STATE_FOLDER)
+        _refuse_linked_folders(city.root, city.root / STATE_FOLDER)
         to_write = changed(folder, files)
         to_copy = changed(folder, city.assets)
         for name, content in files.items():
@@ -294,15 +363,15 @@ def _write(project: Project, city: _Prepared, *, console: Console | None) -> Bui
             state.record(name, content, inputs=city.inputs)
         written = write_files(folder, dict(sorted(to_write.items())))
         written += write_files(folder, dict(sorted(to_copy.items())))
-        write_files(folder.parent / STATE_FOLDER, {f"{slug}.json": state.dumps()})
+        write_files(city.root / STATE_FOLDER, {f"{city.state_name}.json": state.dumps()})
     except CityframeError as exc:  # a linked sub-folder of the output folder
         result.errors = [str(exc)]
-        result.message = f"{slug}: not built: {exc}"
+        result.message = f"{result.label}: not built: {exc}"
         _say(console, result.message)
         return result
     except OSError as exc:
         result.errors = [f"could not write {folder}: {exc}"]
-        result.message = f"{slug}: not built: could not write {folder}: {exc.strerror or exc}"
+        result.message = f"{result.label}: not built: could not write {folder}: {exc.strerror or exc}"
         _say(console, result.message)
         return result
     result.ok = True
@@ -321,7 +390,7 @@ def _write(project: Project, city: _Prepared, *, console: Console | None) -> Bui
     state_text = (f"a DRAFT ({len(city.missing)} required section(s) missing; --strict refuses it)"
                   if city.missing else "complete")
     pdfs = f"; {len(city.jobs)} PDF(s) rendered, {len(city.reused)} up to date" if city.jobs or city.reused else ""
-    result.message = f"{slug}: built {len(files)} file(s), {city.edition} edition, {state_text}{pdfs}"
+    result.message = f"{result.label}: built {len(files)} file(s), {city.edition} edition, {state_text}{pdfs}"
     _say(console, result.message)
     return result
 

@@ -128,7 +128,7 @@ def files_under(label: str, folder: Path) -> dict[str, Path]:
 def code_files() -> dict[str, Path]:
     """The code and data of cityframe itself: a change to it (editable install, upgrade) makes every output stale."""
     return {label: path for label, path in files_under("cityframe", _PACKAGE).items()
-            if path.suffix in (".py", ".yaml", ".json") and "__pycache__" not in path.parts}
+            if path.suffix in (".py", ".yaml", ".json", ".mo") and "__pycache__" not in path.parts}
 
 
 def digest(*parts: object) -> str:

@@ -273,6 +273,9 @@ def check(
                                               "annotations (and $GITHUB_STEP_SUMMARY), junit for GitLab and Jenkins.")
     ] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    lang: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--lang", help="Check a language edition (es): also list, at file:line, the texts it lacks a translation "
+                       "for.", show_default=False)] = None,
     project: ProjectOption = None,
 ) -> None:
     """Validate cities and show, per document, which required sections are filled in.
@@ -290,7 +293,7 @@ def check(
         proj = open_project(project)
         selected = _select(proj, slugs or [], all_cities)
         strays = proj.not_cities() if all_cities else []  # every folder is a city or a finding: none skipped
-        reports = [assess(proj, slug) for slug in selected]
+        reports = [assess(proj, slug, lang=_language(lang)) for slug in selected]
         for report in reports:
             if proj.override_folders(report.slug):  # Jinja is imported only for a city that has overrides
                 from .render.html import check_overrides
@@ -584,6 +587,19 @@ class Edition(StrEnum):
     internal = "internal"
 
 
+def _language(lang: str | None) -> str | None:
+    """``--lang`` as a language code, or a usage error that shows how to write one."""
+    if lang is None:
+        return None
+    from .data.languages import LANGUAGE_CODE
+    from .errors import UsageError, visible
+
+    if not LANGUAGE_CODE.match(lang):
+        raise UsageError(f"'{visible(lang)}' is not a language code", hint="write it as in HTML's lang, in lowercase: "
+                         "--lang es (Spanish), --lang en (English)")
+    return lang
+
+
 @app.command()
 def build(
     slugs: Annotated[Optional[list[str]], typer.Argument(help="Cities to build.", show_default=False)] = None,  # noqa: UP045
@@ -604,6 +620,9 @@ def build(
                                                        "(YYYY-MM-DD), with --to.", show_default=False)] = None,
     period_to: Annotated[Optional[str], typer.Option("--to", help="The progress report's last day (YYYY-MM-DD), "  # noqa: UP045
                                                      "with --from.", show_default=False)] = None,
+    lang: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--lang", help="A language edition (es) in build/SLUG/es/, or all: every edition city.yaml's languages: "
+                       "names; default: the authoritative language.", show_default=False)] = None,
     project: ProjectOption = None,
 ) -> None:
     """Render the prevention plan, governance charter and resource directory as HTML and PDF.
@@ -613,6 +632,7 @@ def build(
 
     Output goes to build/SLUG/: index.html, prevention-plan.html|pdf, governance-charter.html|pdf,
     resource-directory.html|pdf, and fonts/ for the HTML pages. Incomplete data builds a marked draft unless --strict.
+    Another language's edition goes to build/SLUG/LANG/ (--lang es, or --lang all for every edition).
     Only what changed is rendered again (the record is build/SLUG/.cityframe-build.json); --force renders all.
 
     Example: cityframe build athens --format pdf
@@ -629,7 +649,7 @@ def build(
         _print_not_cities(strays)
         results = build_cities(proj, selected, formats=output_format.value, out=out, strict=strict,
                                edition=edition.value, console=_console(), workers=jobs, force=force,
-                               period=reporting)
+                               period=reporting, lang=lang if lang == "all" else _language(lang))
         failed = [r for r in results if not r.ok]
         if failed or strays:
             raise typer.Exit(1)

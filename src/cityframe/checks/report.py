@@ -97,10 +97,14 @@ class CityReport:
         }
 
 
-def assess(project: Project, slug: str, today: dt.date | None = None) -> CityReport:
-    """Load, cross-check and measure the completeness of one city, collecting every finding."""
+def assess(project: Project, slug: str, today: dt.date | None = None, lang: str | None = None) -> CityReport:
+    """Load, cross-check and measure the completeness of one city, collecting every finding.
+
+    ``lang``: the language edition to check (None: the authoritative one); prose fields without a translation
+    into it are warnings at their file and line.
+    """
     try:
-        city = load_city(project, slug)
+        city = load_city(project, slug, lang)
     except DataError as exc:
         return CityReport(slug, slug, errors=[f for f in exc.findings if f.severity == "error"],
                           warnings=[f for f in exc.findings if f.severity == "warning"])
