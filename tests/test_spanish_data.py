@@ -61,11 +61,38 @@ def test_every_narrative_field_has_spanish_beside_english(city: str) -> None:
     assert not missing, f"{city}: no Spanish for {missing}"
 
 
+def translations(node: Any, path: str = "") -> list[tuple[str, dict[str, str]]]:
+    """Every {en, es} mapping in a loaded YAML tree, with its dotted path."""
+    if isinstance(node, dict) and set(node) == {"en", "es"}:
+        return [(path, node)]
+    if isinstance(node, dict):
+        return [found for key, value in node.items() for found in translations(value, f"{path}.{key}")]
+    if isinstance(node, list):
+        return [found for index, value in enumerate(node) for found in translations(value, f"{path}[{index}]")]
+    return []
+
+
 @pytest.mark.parametrize("city", CITIES)
 def test_spanish_keeps_the_facts_and_markup_of_the_english(city: str) -> None:
-    problems = [f"{path}: {problem}" for path, value in narrative_fields(city).items() if isinstance(value, dict)
+    found = [(f"{file}{path}", value) for file in ("city.yaml", "interventions.yaml", "resources.yaml")
+             for path, value in translations(load(city, file))]
+    assert len(found) > len(narrative_fields(city))
+    problems = [f"{path}: {problem}" for path, value in found
                 for problem in checker.keeps_facts(value["en"], value["es"])]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("city", CITIES)
+def test_the_spanish_edition_lacks_no_prose_of_the_plan_interventions_or_directory(city: str) -> None:
+    from cityframe.data.load import load_city
+    from cityframe.data.project import Project
+
+    loaded = load_city(Project(REPO), city, "es")
+    sources = loaded.sources.values() if isinstance(loaded.sources, dict) else loaded.sources
+    untranslated = [f"{w.file}:{w.line}: {w.path}" for source in sources for w in source.warnings
+                    if "translation" in w.message and w.file.endswith(("/city.yaml", "/interventions.yaml",
+                                                                        "/resources.yaml"))]
+    assert not untranslated, "\n".join(untranslated)
 
 
 def test_the_fact_check_catches_a_dropped_number_url_or_list_item() -> None:
