@@ -76,6 +76,22 @@ def test_the_fact_check_catches_a_dropped_number_url_or_list_item() -> None:
     assert checker.keeps_facts(english, "Llame al 311.\n\n- **Uno** [sitio](https://example.org/a) y dos")
 
 
+def test_the_keep_check_accepts_a_translation_already_on_the_base_and_still_guards_its_english() -> None:
+    """A file translated in part on the base: its mappings pass when unchanged, and their `en` text stays guarded."""
+    base = {"en": "Call 311 today.", "es": "Llame al 311 hoy."}
+
+    def problems(old: Any, new: Any) -> list[str]:
+        found: list[str] = []
+        checker.compare(old, new, "x", found, checker.Counter())
+        return found
+
+    assert problems(base, dict(base)) == []
+    assert problems(base, {"en": "Call 311 today.", "es": "Llame hoy al 311."}) == []
+    assert problems(base, {"en": "Call 311 now.", "es": "Llame al 311 hoy."})
+    assert problems(base, {"en": "Call 311 today.", "es": "Llame al 911 hoy."})
+    assert problems(base, "Call 311 today.")
+
+
 @pytest.mark.parametrize("city", CITIES)
 def test_city_names_english_authoritative_and_marks_the_spanish_as_an_unreviewed_translation(city: str) -> None:
     data = load(city, "city.yaml")
