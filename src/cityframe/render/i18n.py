@@ -27,7 +27,7 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 """``src/cityframe/locale``: ``cityframe.pot`` and ``<lang>/LC_MESSAGES/cityframe.po`` / ``.mo``."""
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for a msgid marked for extraction only
+def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it (module-level labels, translated where used)."""
     return message
 
@@ -69,7 +69,7 @@ def ngettext(lang: str, singular: str, plural: str, n: int) -> str:
     return translations(lang).ngettext(singular, plural, n)
 
 
-def format_date(value: dt.date | None, lang: str = "en", format: str = "long") -> str:  # noqa: A002 - Babel's name
+def format_date(value: dt.date | None, lang: str = "en", format: str = "long") -> str:
     """A date as residents read it in ``lang``, from Babel's CLDR data; no clock or system locale is read.
 
     ``format``: ``long`` (``April 26, 2028``; ``26 de abril de 2028``), ``month`` (``April 2028``;
