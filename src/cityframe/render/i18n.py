@@ -160,3 +160,8 @@ class TranslatedLabels(dict):  # type: ignore[type-arg]
     def values(self) -> list[str]:  # type: ignore[override]
         """The translated labels in order."""
         return [self[key] for key in self]
+
+
+def n_(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for ``n`` in the language being rendered (extracted as ``n_:1,2``)."""
+    return ngettext(_CURRENT.get(), singular, plural, n)
