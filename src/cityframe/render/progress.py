@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from babel.dates import format_skeleton
+from babel.dates import format_date
 from markupsafe import Markup
 
 from ..checks.rules import progress_today
@@ -75,7 +75,7 @@ class ReportingPeriod:
 
 def _month(day: dt.date) -> str:
     lang = i18n.current_language()
-    return f"{day:%B}" if lang == "en" else format_skeleton("MMMM", day, locale=lang)
+    return f"{day:%B}" if lang == "en" else format_date(day, "LLLL", locale=lang)  # the stand-alone month name
 
 
 def _day(day: dt.date) -> str:
