@@ -235,3 +235,25 @@ def test_a_spanish_progress_report():
         render_progress_report(city, report, parse_period("2027-Q4"), pdf=False, today=dt.date(2028, 1, 15)))}
     assert phrases, "the English report has template phrases"
     assert sorted(p for p in phrases if p in text) == []
+
+
+def test_numbers_and_money_follow_us_conventions_in_both_languages():
+    # US Spanish (CLDR es_US) writes numbers and dollars as US English does, so the filters need no language.
+    from babel.numbers import format_currency, format_decimal
+
+    from cityframe.render.templates import format_money, format_number
+
+    for value in (12500, 1234567, 0, 7):
+        assert format_number(value) == format_decimal(value, locale="es_US") == format_decimal(value, locale="en_US")
+        assert format_money(value) == format_currency(value, "USD", locale="es_US", format="¤#,##0",
+                                                       currency_digits=False)
+    assert format_money(99.5) == format_currency(99.5, "USD", locale="es_US") == "$99.50"
+
+
+def test_a_reporting_range_reads_in_the_page_language():
+    period = parse_period(None, "2027-07-01", "2027-09-30")
+    assert period.shown_label == "2027-07-01 to 2027-09-30" == period.label
+    with i18n.using("es"):
+        assert period.shown_label == "2027-07-01 a 2027-09-30"
+        assert period.title == "1 de julio de 2027 a 30 de septiembre de 2027"
+        assert parse_period("2027").title == "el año 2027"
