@@ -257,3 +257,19 @@ def test_a_reporting_range_reads_in_the_page_language():
         assert period.shown_label == "2027-07-01 a 2027-09-30"
         assert period.title == "1 de julio de 2027 a 30 de septiembre de 2027"
         assert parse_period("2027").title == "el año 2027"
+
+
+def test_compiled_templates_serve_every_language(monkeypatch):
+    # The bytecode cache keys a template by name and source: Spanish and English share the compiled code, which
+    # asks the environment's catalog at render time.
+    from cityframe.render import compiled
+
+    city, report = athens()
+    english = render_city(city, report)
+    dumped = []
+    original = compiled.CompiledTemplates.dump_bytecode
+    monkeypatch.setattr(compiled.CompiledTemplates, "dump_bytecode",
+                        lambda self, bucket: (dumped.append(bucket.key), original(self, bucket)))
+    spanish = render_city(city, report, lang="es")
+    assert dumped == []  # nothing compiled again for Spanish
+    assert render_city(city, report) == english != spanish
