@@ -578,8 +578,12 @@ def _milestones(interventions: Sequence[View]) -> tuple[View, ...]:
 
 
 def build_context(city: City, report: CityReport, edition: Edition = "public", *, pdf: bool = True,
-                  revision: str | None = None) -> dict[str, Any]:
+                  revision: str | None = None, lang: str | None = None) -> dict[str, Any]:
     """Everything the templates of one city may show, for one edition (the same for all its pages).
+
+    ``lang``: the pages' language (BCP 47, ``context["lang"]``, the ``<html lang>``); None is the city's
+    authoritative language (``plan.language_access.authoritative_language``). cityframe's own words (labels,
+    chart text) are in that language when it is one of :data:`cityframe.render.i18n.LANGUAGES`, else English.
 
     ``pdf``: whether the documents are also built as PDF; each document's ``pdf_href`` is ``None`` when not.
     ``revision``: the git revision the documents are built from, or None (no revision line).
@@ -587,6 +591,10 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
     profile = city.profile
+    if lang is None:
+        lang = language_code(profile.plan.language_access.authoritative_language)
+    elif not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
+        raise ValueError(f"{lang!r} is not a language code; expected a BCP 47 code such as 'en' or 'es'")
     statuses = _statuses(city, report)
     docs = tuple(_document_view(doc, statuses[doc.id], edition, pdf) for doc in documents())
     docs = tuple(d.replace(status=_status(city, report, docs, d.id)) for d in docs)
@@ -613,7 +621,7 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
     return {
         "generator": f"cityframe {__version__}",
         "revision": revision,
-        "lang": language_code(profile.plan.language_access.authoritative_language),
+        "lang": lang,
         "theme": theme,
         "edition": _edition(edition),
         "status": _status(city, report, docs),

@@ -38,18 +38,20 @@ INDEX_TEMPLATE = "index.html"
 
 
 def render_city(city: City, report: CityReport, edition: str = "public", pdf: bool = True,
-                revision: str | None = None) -> dict[str, str]:
+                revision: str | None = None, lang: str | None = None) -> dict[str, str]:
     """Every page of a city as complete HTML: ``index.html`` and ``<document id>.html`` for each document.
 
     ``pdf`` says whether the build also makes each document's PDF (``cityframe build`` does unless asked for HTML
     only): the index page then links them, and never links a PDF that is not built. ``revision`` is the git
     revision the data comes from (``3f2c1ab`` or ``3f2c1ab with uncommitted changes``), shown on the covers and in
-    the PDF metadata; None (outside git) shows none.
+    the PDF metadata; None (outside git) shows none. ``lang``: the language of the pages (a BCP 47 code; the
+    templates' own words and the dates follow it when cityframe ships that language, see
+    :mod:`cityframe.render.i18n`); None is the city's authoritative language.
     """
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
-    context = build_context(city, report, edition, pdf=pdf, revision=revision)  # type: ignore[arg-type]
-    env = make_environment(city)
+    context = build_context(city, report, edition, pdf=pdf, revision=revision, lang=lang)  # type: ignore[arg-type]
+    env = make_environment(city, lang=context["lang"])
     pages = {"index.html": render_page(env, INDEX_TEMPLATE, context, document=None)}
     for doc in context["documents"]:
         pages[f"{doc.id}.html"] = render_page(env, f"{doc.id}.html", context, document=doc)

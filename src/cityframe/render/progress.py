@@ -313,9 +313,12 @@ def _reached(value: float, baseline: Any, target: Any) -> bool:
 
 
 def render_progress_report(city: City, report: CityReport, period: ReportingPeriod, edition: str = "public",
-                           pdf: bool = True, today: dt.date | None = None) -> str:
-    """The progress report as one complete HTML page (``progress-report.html``)."""
-    context = build_context(city, report, edition, pdf=pdf)  # type: ignore[arg-type]
+                           pdf: bool = True, today: dt.date | None = None, lang: str | None = None) -> str:
+    """The progress report as one complete HTML page (``progress-report.html``).
+
+    ``lang``: the page's language, as for :func:`cityframe.render.html.render_city` (None: the authoritative one).
+    """
+    context = build_context(city, report, edition, pdf=pdf, lang=lang)  # type: ignore[arg-type]
     (doc,) = [d for d in reports() if d.id == REPORT_ID]
     as_of = progress_today(city, today or dt.date.today())
     sections = []
@@ -329,7 +332,7 @@ def render_progress_report(city: City, report: CityReport, period: ReportingPeri
                     folder="progress", sections=tuple(sections), filled=filled, total=len(sections),
                     complete=filled == len(sections), completeness=round(100 * filled / len(sections)),
                     status=context["status"])
-    env = make_environment(city)
+    env = make_environment(city, lang=context["lang"])
     # Through the same guarded rendering as the other documents: limits, and a city's own errors with their place.
     return render_page(env, f"{REPORT_ID}.html", context, document=document,
                        progress=progress_view(city, period, as_of))

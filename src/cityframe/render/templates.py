@@ -33,6 +33,7 @@ from markupsafe import Markup
 
 from ..data.project import Project, builtin_templates_dir
 from ..errors import Finding, LocatedError
+from . import i18n
 from .compiled import bytecode_cache
 from .markup import print_url, readable_url, render_inline, render_markdown, safe_url, url_breaks
 
@@ -179,20 +180,18 @@ def search_path(city: City | None) -> list[Path]:
         return [builtin_templates_dir().resolve()]
     return [*city.project.override_folders(city.slug), builtin_templates_dir().resolve()]
 
-def format_date(value: dt.date | None, style: str = "long") -> str:
-    """A date as residents read it, without locale or clock: ``March 31, 2025`` (or ``March 2025``)."""
-    if value is None:
-        return ""
-    month = _MONTHS[value.month - 1]
-    if style == "month":
-        return f"{month} {value.year}"
-    if style == "iso":
-        return value.isoformat()
-    return f"{month} {value.day}, {value.year}"
+def format_date(value: dt.date | None, style: str = "long", lang: str = "en") -> str:
+    """A date as residents read it, without the clock: ``March 31, 2025`` (``style="month"``: ``March 2025``).
+
+    In another ``lang``: ``31 de marzo de 2025`` (see :func:`cityframe.render.i18n.format_date`).
+    """
+    return i18n.format_date(value, i18n.text_language(lang), style)
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+@jinja2.pass_context
+def date_filter(context: Any, value: dt.date | None, style: str = "long") -> str:
+    """The ``date`` filter: :func:`format_date` in the page's language (the context's ``lang``)."""
+    return format_date(value, style, context.get("lang", "en"))
 
 
 def format_money(value: float | None) -> str:
@@ -375,11 +374,13 @@ def _concat(parts: Iterable[str]) -> str:
 
 
 def make_environment(city: City | None = None, *, project: Project | None = None,
-                     slug: str | None = None) -> GuardedEnvironment:
+                     slug: str | None = None, lang: str = "en") -> GuardedEnvironment:
     """The environment that renders a city's pages (or the built-in templates alone, without a city).
 
     ``project`` and ``slug`` stand in for ``city`` when the city's data does not validate (``check`` still
-    compiles its templates).
+    compiles its templates). ``lang``: the language of the templates' own words (``{% trans %}``, ``_()``), one
+    of :data:`cityframe.render.i18n.LANGUAGES` (any other BCP 47 code gives English); the compiled templates
+    are the same for every language, only the installed catalog differs. Raises :class:`LocatedError`.
     """
     if city is not None:
         project, slug = city.project, city.slug
@@ -409,12 +410,15 @@ def make_environment(city: City | None = None, *, project: Project | None = None
         keep_trailing_newline=True,
         auto_reload=False,
         bytecode_cache=bytecode_cache(),
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        i18n.translations(i18n.text_language(lang)), newstyle=True)
     env.concat = _concat  # type: ignore[method-assign]
     env.filters.update(
         md=render_markdown,
         md_inline=render_inline,
-        date=format_date,
+        date=date_filter,
         money=format_money,
         number=format_number,
         safe_url=safe_url,
