@@ -11,9 +11,12 @@ A city's data is never translated here: this module only covers the words of cit
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import re
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from babel.dates import format_date as _babel_format_date
@@ -103,3 +106,57 @@ def page_counter_css(lang: str) -> str:
         elif piece:
             parts.append(css_string(piece))
     return " ".join(parts)
+
+
+# --- the language of the document being rendered -------------------------------------------------------------
+
+_CURRENT: ContextVar[str] = ContextVar("cityframe_text_language", default="en")
+"""The language :func:`_` translates into: English unless a render runs inside :func:`using`."""
+
+
+@contextlib.contextmanager
+def using(lang: str | None) -> Iterator[str]:
+    """Translate the render code's words (``_()``) into ``lang`` (see :func:`text_language`) within the block.
+
+    build_context and the progress report set it for the document they build, so the labels, status words and
+    chart text deep in the render code follow the page without a language argument on every helper; outside,
+    and in ``check``, everything stays English. A context variable: threads and async tasks do not mix.
+    """
+    token = _CURRENT.set(text_language(lang))
+    try:
+        yield _CURRENT.get()
+    finally:
+        _CURRENT.reset(token)
+
+
+def current_language() -> str:
+    """The language of the document being rendered (``en`` outside :func:`using`)."""
+    return _CURRENT.get()
+
+
+def _(message: str) -> str:
+    """``message`` (an English msgid) in the language of the document being rendered."""
+    return gettext(_CURRENT.get(), message)
+
+
+class TranslatedLabels(dict):  # type: ignore[type-arg]
+    """Id -> English label (a msgid marked with :func:`N_`); reading a label gives it in the current language.
+
+    ``TIER_LABELS["primary"]`` is "Primary prevention" in ``check`` and in English pages, "Prevención primaria"
+    in a page rendered within ``using("es")``. Iterating keys is unchanged; ``items()`` and ``values()`` translate.
+    """
+
+    def __getitem__(self, key: object) -> str:
+        return _(super().__getitem__(key))
+
+    def get(self, key: object, default: object = None) -> object:  # type: ignore[override]
+        """The translated label of ``key``, or ``default``."""
+        return _(dict.__getitem__(self, key)) if key in self else default
+
+    def items(self) -> list[tuple[object, str]]:  # type: ignore[override]
+        """(id, translated label) pairs in order."""
+        return [(key, self[key]) for key in self]
+
+    def values(self) -> list[str]:  # type: ignore[override]
+        """The translated labels in order."""
+        return [self[key] for key in self]

@@ -210,12 +210,19 @@ def format_number(value: int | float | None) -> str:
     return f"{value:,}"
 
 
-def join_words(values: Any, last: str = "and") -> str:
+def join_words(values: Any, last: str | None = None, lang: str | None = None) -> str:
     """``a, b and c``; ``a; b; and c`` when an item holds a comma or the joining word, which would blur the items.
 
     "Black students and families and Students of color" reads as three groups or two; with semicolons it is two.
+    ``last`` defaults to "and" in ``lang`` (None: the language being rendered, see
+    :func:`cityframe.render.i18n.using`): Spanish "a, b y c" ("e" before a word that starts with an i sound).
     """
     items = [str(v) for v in values if v]
+    if last is None:
+        lang = i18n.text_language(lang) if lang else i18n.current_language()
+        last = i18n.gettext(lang, i18n.N_("and"))
+        if lang == "es" and items and re.match(r"(?i)h?i(?![aeiouáéíóú])", items[-1]):
+            last = "e"
     if len(items) <= 1:
         return "".join(items)
     if any("," in item or f" {last} " in f" {item} " or ";" in item for item in items):
@@ -226,9 +233,15 @@ def join_words(values: Any, last: str = "and") -> str:
 ARTICLE_FREE = ("the ", "a ", "an ")
 
 
-def with_article(name: Any) -> str:
-    """``the Office of the Mayor``: a body named after "by" or "to" reads with its article, unless it has one."""
+def with_article(name: Any, lang: str | None = None) -> str:
+    """``the Office of the Mayor``: a body named after "by" or "to" reads with its article, unless it has one.
+
+    English only (``lang``, None: the language being rendered): another language's article depends on the
+    name's gender and number, which cityframe does not know, so the name is left as written.
+    """
     text = str(name or "").strip()
+    if (i18n.text_language(lang) if lang else i18n.current_language()) != "en":
+        return text
     if not text or text.lower().startswith(ARTICLE_FREE):
         return text
     return f"the {text}"
@@ -242,6 +255,18 @@ def aside(value: Any) -> str:
     if any(mark in text for mark in "()[]"):
         return f", {text}"
     return f" ({text})"
+
+
+@jinja2.pass_context
+def _join_words_filter(context: Any, values: Any, last: str | None = None) -> str:
+    """The ``join_words`` filter, joining with "and" in the page's language."""
+    return join_words(values, last, context.get("lang", "en"))
+
+
+@jinja2.pass_context
+def _with_article_filter(context: Any, name: Any) -> str:
+    """The ``with_article`` filter, in the page's language."""
+    return with_article(name, context.get("lang", "en"))
 
 
 class TemplateLimit(jinja2.TemplateRuntimeError):
@@ -425,8 +450,8 @@ def make_environment(city: City | None = None, *, project: Project | None = None
         readable_url=readable_url,
         print_url=print_url,
         url_breaks=url_breaks,
-        join_words=join_words,
-        with_article=with_article,
+        join_words=_join_words_filter,
+        with_article=_with_article_filter,
         aside=aside,
     )
     env.filters = {name: _guard_filter(name, function) for name, function in env.filters.items()}
