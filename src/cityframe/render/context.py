@@ -659,6 +659,10 @@ def _context(city: City, report: CityReport, edition: Edition, *, pdf: bool, rev
         "documents": docs,
         "pages": View(index=page_name("index", edition), **{d.id.replace("-", "_"): d.href for d in docs}),
         "illustrative": profile.illustrative if is_filled(profile.illustrative) else None,
+        "authoritative_version": _("{language} (in case of differences between versions)").format(
+            language=profile.plan.language_access.authoritative_language)
+        if is_filled(profile.plan.language_access.authoritative_language) else None,
+        "funding_status_labels": dict(FUNDING_STATUS_LABELS.items()),
         "city": to_view(profile.city, edition).replace(
             slug=city.slug, state_name=state_name, display_name=f"{profile.city.name}, {state_name}",
             logo=_logo(city)),

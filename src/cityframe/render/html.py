@@ -18,6 +18,7 @@ from ..checks.sections import documents
 from ..data.project import Project
 from ..errors import Finding, LocatedError
 from .context import EDITIONS, build_context
+from .i18n import using
 from .templates import (
     GuardedEnvironment,
     locate_template_error,
@@ -52,9 +53,10 @@ def render_city(city: City, report: CityReport, edition: str = "public", pdf: bo
         raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
     context = build_context(city, report, edition, pdf=pdf, revision=revision, lang=lang)  # type: ignore[arg-type]
     env = make_environment(city, lang=context["lang"])
-    pages = {"index.html": render_page(env, INDEX_TEMPLATE, context, document=None)}
-    for doc in context["documents"]:
-        pages[f"{doc.id}.html"] = render_page(env, f"{doc.id}.html", context, document=doc)
+    with using(context["lang"]):
+        pages = {"index.html": render_page(env, INDEX_TEMPLATE, context, document=None)}
+        for doc in context["documents"]:
+            pages[f"{doc.id}.html"] = render_page(env, f"{doc.id}.html", context, document=doc)
     return pages
 
 

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from babel.dates import format_date as _babel_format_date
 from babel.dates import format_skeleton
@@ -160,3 +161,36 @@ class TranslatedLabels(dict):  # type: ignore[type-arg]
     def values(self) -> list[str]:  # type: ignore[override]
         """The translated labels in order."""
         return [self[key] for key in self]
+
+
+def n_(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for ``n`` in the language being rendered (extracted as ``n_:1,2``)."""
+    return ngettext(_CURRENT.get(), singular, plural, n)
+
+
+SECTIONS_TEXT_KEYS = ("title", "label")
+
+
+def extract_yaml_texts(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator[tuple[int, None, str,
+                                                                                                      list[str]]]:
+    """A Babel extractor for the sections manifest: every ``title:`` and ``label:`` value, with its line.
+
+    The documents' and sections' titles and the plain-words labels of missing items reach the documents (the
+    contents, headings and "Still to be provided" boxes), so they are msgids too; babel.cfg names this function.
+    """
+    import yaml
+
+    def walk(node: yaml.Node) -> Iterator[tuple[int, None, str, list[str]]]:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(value, yaml.ScalarNode) and key.value in SECTIONS_TEXT_KEYS and value.value:
+                    yield value.start_mark.line + 1, None, value.value, []
+                else:
+                    yield from walk(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                yield from walk(item)
+
+    root = yaml.compose(fileobj.read().decode("utf-8"), Loader=yaml.SafeLoader)
+    if root is not None:
+        yield from walk(root)
