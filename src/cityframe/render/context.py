@@ -646,10 +646,11 @@ def _context(city: City, report: CityReport, edition: Edition, *, pdf: bool, rev
         "revision": revision,
         "lang": lang,
         "theme": theme,
-        # The PDF's "Page 3 of 12" in the page's language (the stylesheet has the English one).
+        # What the stylesheet says in English only: the PDF's "Page 3 of 12", and hyphenation of table cells,
+        # whose narrow columns are measured for English words ("Probabilidad" would break mid-word unhyphenated).
         "page_css": Markup("") if i18n.current_language() == "en" else Markup(
-            "@media print { @page { @bottom-right { content: %s; } } @page toc { @bottom-right { content: %s; } } }"
-            % ((i18n.page_counter_css(i18n.current_language()),) * 2)),
+            "th, td { hyphens: auto; } @media print { @page { @bottom-right { content: %s; } } "
+            "@page toc { @bottom-right { content: %s; } } }" % ((i18n.page_counter_css(i18n.current_language()),) * 2)),
         "edition": _edition(edition),
         "status": _status(city, report, docs),
         "government": View(id=profile.city.government, adopted_by=adopting_body(city),

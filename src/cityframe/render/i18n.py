@@ -18,11 +18,10 @@ import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from babel.dates import format_date as _babel_format_date
-from babel.dates import format_skeleton
-from babel.support import NullTranslations, Translations
+if TYPE_CHECKING:  # Babel is imported when a page is rendered, not by every command that imports this module
+    from babel.support import NullTranslations
 
 LANGUAGES: tuple[str, ...] = ("en", "es")
 """The languages cityframe's own text (templates, labels, charts) ships in; English is the msgids themselves."""
@@ -56,6 +55,8 @@ def translations(lang: str) -> NullTranslations:
     if lang not in LANGUAGES:
         raise ValueError(f"cityframe's own text is not available in {lang!r}; the languages are "
                          f"{', '.join(LANGUAGES)}")
+    from babel.support import NullTranslations, Translations
+
     if lang == "en":
         return NullTranslations()
     path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
@@ -79,6 +80,9 @@ def format_date(value: dt.date | None, lang: str = "en", format: str = "long") -
     ``format``: ``long`` (``April 26, 2028``; ``26 de abril de 2028``), ``month`` (``April 2028``;
     ``abril de 2028``), ``iso`` (``2028-04-26``) or any Babel date pattern/format name. ``None`` gives ``""``.
     """
+    from babel.dates import format_date as _babel_format_date
+    from babel.dates import format_skeleton
+
     if value is None:
         return ""
     if format == "iso":

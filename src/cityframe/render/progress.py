@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from babel.dates import format_skeleton
+from babel.dates import format_date
 from markupsafe import Markup
 
 from ..checks.rules import progress_today
@@ -60,6 +60,13 @@ class ReportingPeriod:
         return ReportingPeriod(start, end, f"{start.isoformat()} to {end.isoformat()}")
 
     @property
+    def shown_label(self) -> str:
+        """The label as a document shows it: a range's "2027-07-01 to 2027-09-30" in the language being rendered."""
+        if self.kind == "range":
+            return _("{start} to {end}").format(start=self.start.isoformat(), end=self.end.isoformat())
+        return self.label
+
+    @property
     def title(self) -> str:
         """In words: "July to September 2027 (2027-Q3)", "the year 2027", "1 March 2027 to 31 May 2027".
 
@@ -75,7 +82,7 @@ class ReportingPeriod:
 
 def _month(day: dt.date) -> str:
     lang = i18n.current_language()
-    return f"{day:%B}" if lang == "en" else format_skeleton("MMMM", day, locale=lang)
+    return f"{day:%B}" if lang == "en" else format_date(day, "LLLL", locale=lang)  # the stand-alone month name
 
 
 def _day(day: dt.date) -> str:
@@ -214,7 +221,7 @@ def indicator_chart(ident: str, title: str, kind: str | None, baseline: Any, tar
     described = "; ".join(f"{d.isoformat()}: {_value_text(kind, v)}" for d, v in points) or _("no measurements yet")
     desc = _("Measured values: {described}. Baseline {baseline}, target {target}. The shaded band is the reporting "
              "period {period}.").format(described=described, baseline=_value_text(kind, baseline),
-                                        target=_value_text(kind, target), period=period.label)
+                                        target=_value_text(kind, target), period=period.shown_label)
     return _svg(ident, width, height, title, desc, body)
 
 
@@ -312,8 +319,8 @@ def progress_view(city: City, period: ReportingPeriod, as_of: dt.date) -> View:
                                   + (f": {activity.next_step}" if activity.next_step else "."),
                                   ask=_("Decide whether to support, re-plan or pause it.")))
     return View(
-        period=View(start=period.start, end=period.end, label=period.label, title=period.title),
-        previous=View(start=previous.start, end=previous.end, label=previous.label, title=previous.title),
+        period=View(start=period.start, end=period.end, label=period.shown_label, title=period.title),
+        previous=View(start=previous.start, end=previous.end, label=previous.shown_label, title=previous.title),
         as_of=as_of, illustrative=bool(city.profile.illustrative and city.profile.illustrative_as_of),
         activities=tuple(activities), by_status=by_status, tier_totals=tier_totals,
         tiers=tuple(View(id=t, label=label) for t, label in TIER_LABELS.items()),
