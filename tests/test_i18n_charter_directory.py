@@ -24,7 +24,7 @@ from cityframe.render.html import render_city
 from conftest import REPO
 
 LOCALE = REPO / "src" / "cityframe" / "locale"
-CATALOG = LOCALE / "parts" / "es-charter-directory.po"
+CATALOG = LOCALE / "es" / "LC_MESSAGES" / "cityframe.po"
 MAIN_CATALOG = LOCALE / "es" / "LC_MESSAGES" / "cityframe.po"
 TEMPLATES = REPO / "templates"
 OWN_TEMPLATES = sorted([
