@@ -594,12 +594,16 @@ def _milestones(interventions: Sequence[View]) -> tuple[View, ...]:
 
 
 def build_context(city: City, report: CityReport, edition: Edition = "public", *, pdf: bool = True,
-                  revision: str | None = None, lang: str | None = None) -> dict[str, Any]:
+                  revision: str | None = None, lang: str | None = None,
+                  editions: Sequence[str] | None = None) -> dict[str, Any]:
     """Everything the templates of one city may show, for one edition (the same for all its pages).
 
-    ``lang``: the pages' language (BCP 47, ``context["lang"]``, the ``<html lang>``); None is the city's
-    authoritative language (``plan.language_access.authoritative_language``). cityframe's own words (labels,
+    ``lang``: the pages' language (BCP 47, ``context["lang"]``, the ``<html lang>``); None is the language the
+    city was loaded for (``city.lang``: an edition's, or the authoritative one of city.yaml's ``languages:``;
+    without that block, ``plan.language_access.authoritative_language``). cityframe's own words (labels,
     chart text) are in that language when it is one of :data:`cityframe.render.i18n.LANGUAGES`, else English.
+    ``editions``: the language editions built beside this one, which the index links (None: every edition
+    city.yaml names); a translated edition's pages also say which language is authoritative and link to it.
 
     ``pdf``: whether the documents are also built as PDF; each document's ``pdf_href`` is ``None`` when not.
     ``revision``: the git revision the documents are built from, or None (no revision line).
@@ -607,11 +611,56 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
     if lang is None:
-        lang = language_code(city.profile.plan.language_access.authoritative_language)
+        lang = city.lang if "languages" in city.profile.model_fields_set else \
+            language_code(city.profile.plan.language_access.authoritative_language)
     elif not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
         raise ValueError(f"{lang!r} is not a language code; expected a BCP 47 code such as 'en' or 'es'")
     with using(lang):
-        return _context(city, report, edition, pdf=pdf, revision=revision, lang=lang)
+        context = _context(city, report, edition, pdf=pdf, revision=revision, lang=lang)
+        context.update(_language_editions(city, lang, edition, editions))
+        return context
+
+
+def language_autonym(code: str) -> str:
+    """A language's name in itself, as language menus show it (``Español``, ``English``), from CLDR (Babel)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
+
+
+def _language_name(code: str, in_language: str) -> str:
+    """A language's name in another language (``inglés`` for ``en`` in Spanish), from CLDR (Babel)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(i18n.text_language(in_language)) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def _language_editions(city: City, lang: str, edition: Edition, built: Sequence[str] | None) -> dict[str, Any]:
+    """``editions`` (every language edition, for the index's links) and ``translation`` (on a translated page).
+
+    The authoritative edition lives in ``<slug>/``, each other one in ``<slug>/<lang>/``: links are relative.
+    """
+    languages = city.languages.all()
+    authoritative = languages[0]
+    # A city without a languages: block, or a page language it does not name, has no other edition to point to.
+    authoritative_here = lang not in languages or lang == authoritative
+    up = "" if authoritative_here else "../"
+    available = [code for code in languages if built is None or code in built or code == lang]
+    editions = tuple(View(lang=code, name=language_autonym(code), current=code == lang,
+                          authoritative=code == authoritative,
+                          href=f"{up}{'' if code == authoritative else code + '/'}{page_name('index', edition)}")
+                     for code in available) if len(available) > 1 else ()
+    translation = None if authoritative_here else View(
+        lang=authoritative, language=_language_name(authoritative, lang), name=language_autonym(authoritative),
+        prefix=up, linked=authoritative in available)
+    return {"editions": editions, "translation": translation}
 
 
 def _context(city: City, report: CityReport, edition: Edition, *, pdf: bool, revision: str | None,
