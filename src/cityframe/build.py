@@ -162,11 +162,12 @@ def build_cities(project: Project, slugs: Sequence[str], *, formats: Formats = "
         _refuse_unknown_language(lang)
     if workers is None:
         workers = os.cpu_count() or 2
-    units = [(slug, code) for slug in slugs for code in edition_languages(project, slug, lang)]
+    asked = {slug: edition_languages(project, slug, lang) for slug in slugs}
     with _PdfRenderer(max(1, workers)) as renderer:
         prepared = [_prepare(project, slug, root, formats=formats, strict=strict, edition=edition,
-                             console=console, renderer=renderer, force=force, period=period, lang=code)
-                    for slug, code in units]
+                             console=console, renderer=renderer, force=force, period=period, lang=code,
+                             siblings=asked[slug])
+                    for slug in slugs for code in asked[slug]]
         jobs = [job for city in prepared if isinstance(city, _Prepared) for job in city.jobs.values()]
         with _progress(console, "PDF", len(jobs)) as advance:
             renderer.finish(jobs, on_done=advance)
@@ -225,7 +226,8 @@ class _Prepared:
 
 def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: bool, edition: str,
              console: Console | None, renderer: _PdfRenderer, force: bool,
-             period: ReportingPeriod | None = None, lang: str | None = None) -> BuildResult | _Prepared:
+             period: ReportingPeriod | None = None, lang: str | None = None,
+             siblings: Sequence[str | None] = ()) -> BuildResult | _Prepared:
     from .checks.fonts import is_font_finding
     from .checks.report import assess
 
@@ -279,8 +281,9 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
 
     state = BuildState() if force else BuildState.load(root, state_name)
     period = _report_period(report, period)
+    editions = _editions_beside(report, root, edition, siblings)
     inputs = _inputs_digest(project, report, state, formats=formats, edition=edition,
-                            period=_period_key(report, period))
+                            period=_period_key(report, period), editions=editions)
     expected = _expected_outputs(formats, edition, reports=bool(period))
     if not force and up_to_date(state, folder, expected, inputs):
         for name in expected:  # what rendering these outputs said, said again
@@ -303,7 +306,7 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
     try:
         files, assets, jobs, keys, reused = _render_outputs(project, report, formats=formats, edition=edition,
                                                             renderer=renderer, state=state, folder=folder,
-                                                            force=force, period=period)
+                                                            force=force, period=period, editions=editions)
     except CityframeError as exc:  # e.g. a city's template override that does not render
         result.errors = [str(exc)]
         result.message = f"{result.label}: not built: {exc} (nothing written)"
@@ -395,6 +398,22 @@ def _write(project: Project, city: _Prepared, *, console: Console | None) -> Bui
     return result
 
 
+def _editions_beside(report: CityReport, root: Path, edition: str, siblings: Sequence[str | None]) -> list[str]:
+    """The language editions the index pages may link: built in this run, or already in the output folder.
+
+    Never one that is not there: building English alone after a Spanish build still links the Spanish pages,
+    but a city that never built its Spanish edition gets no link to a missing page.
+    """
+    city = report.city
+    assert city is not None
+    languages = city.languages.all()
+    wanted = {languages[0] if code is None else code for code in siblings}
+    index = output_name("index.html", edition)
+    there = {code for code in languages
+             if (root / report.slug / ("" if code == languages[0] else code) / index).is_file()}
+    return [code for code in languages if code in wanted | there]
+
+
 def _report_period(report: CityReport, period: ReportingPeriod | None) -> ReportingPeriod | None:
     """The period of the city's progress report, or None when it has no progress data (and so no report)."""
     from .checks.sections import has_progress
@@ -438,7 +457,7 @@ def _expected_outputs(formats: str, edition: str, reports: bool = False) -> list
 
 
 def _inputs_digest(project: Project, report: CityReport, state: BuildState, *, formats: str, edition: str,
-                   period: str | None = None) -> str:
+                   period: str | None = None, editions: Sequence[str] = ()) -> str:
     """Everything a city's pages are made from, as one digest (see :mod:`cityframe.build_state`)."""
     city_dir = project.city_dir(report.slug)
     files = {**files_under("city", city_dir), **files_under("project-templates", project.templates_dir),
@@ -454,11 +473,14 @@ def _inputs_digest(project: Project, report: CityReport, state: BuildState, *, f
     parts: list[object] = [findings, sections, str(revision) if revision else None]
     if period is not None:  # the progress report's period (only then, so other cities' digests stay as they were)
         parts.append(period)
+    if len(editions) > 1:  # the language editions the index links (likewise, only for a city that has several)
+        parts.append(("editions", *editions, report.city.lang if report.city else None))
     return digest(state.digest_files(files), formats, edition, pdf, os.environ.get("SOURCE_DATE_EPOCH"), *parts)
 
 
 def _render_outputs(project: Project, report: CityReport, *, formats: str, edition: str, renderer: _PdfRenderer,
-                    state: BuildState, folder: Path, force: bool, period: ReportingPeriod | None = None
+                    state: BuildState, folder: Path, force: bool, period: ReportingPeriod | None = None,
+                    editions: Sequence[str] | None = None
                     ) -> tuple[dict[str, bytes], dict[str, bytes], dict[str, _PdfJob], dict[str, str], list[str]]:
     """A city's pages and assets in memory, and its PDFs handed to the renderer (or reused when up to date).
 
@@ -469,7 +491,8 @@ def _render_outputs(project: Project, report: CityReport, *, formats: str, editi
     wants_pdf = formats in ("all", "pdf")
     if wants_pdf:
         renderer.start()  # the workers import WeasyPrint while this process renders the HTML
-    pages = _render_html(report, edition, pdf=wants_pdf)  # the index page links the PDFs only when they are built
+    # The index page links the PDFs only when they are built, and the language editions only when they exist.
+    pages = _render_html(report, edition, pdf=wants_pdf, editions=editions)
     if period is not None:
         from .render.progress import REPORT_ID, render_progress_report
 
@@ -579,7 +602,8 @@ def shared_assets(pages: Iterable[str], templates: Path) -> dict[str, bytes]:
     return assets
 
 
-def _render_html(report: CityReport, edition: str, *, pdf: bool = True) -> dict[str, str]:
+def _render_html(report: CityReport, edition: str, *, pdf: bool = True,
+                 editions: Sequence[str] | None = None) -> dict[str, str]:
     from .data.history import current_revision
     from .render.html import render_city
 
@@ -587,7 +611,8 @@ def _render_html(report: CityReport, edition: str, *, pdf: bool = True) -> dict[
     city = report.city
     assert city is not None  # only a city whose data loads is rendered
     revision = current_revision(city.project, [f"cities/{city.slug}", "templates"])
-    pages = render_city(city, report, edition=edition, pdf=pdf, revision=str(revision) if revision else None)
+    pages = render_city(city, report, edition=edition, pdf=pdf, revision=str(revision) if revision else None,
+                        editions=editions)
     for name in pages:
         if "/" in name or "\\" in name or name.startswith(".") or not name.endswith(".html"):
             raise RuntimeError(f"render_city returned an unsafe page name: {name!r}")

@@ -16,6 +16,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from .i18n import N_, TranslatedLabels, _, n_
+
 FONT = "Noto Sans, Noto Sans Arabic, Noto Sans CJK SC, DejaVu Sans, Symbola, Arial, sans-serif"
 INK = "#1b1b1b"
 MUTED = "#4a4a4a"
@@ -24,13 +26,16 @@ LINE = "#8a8a8a"
 MARK = "#22313f"
 
 LEVELS = (  # (lowest score, id, label, cell fill)
-    (20, "very-high", "Very high", "#f4c2c2"),
-    (10, "high", "High", "#f9d8b4"),
-    (5, "moderate", "Moderate", "#fbefc1"),
-    (1, "low", "Low", "#d9eed9"),
+    (20, "very-high", N_("Very high"), "#f4c2c2"),
+    (10, "high", N_("High"), "#f9d8b4"),
+    (5, "moderate", N_("Moderate"), "#fbefc1"),
+    (1, "low", N_("Low"), "#d9eed9"),
 )
-LIKELIHOOD_WORDS = {1: "Very unlikely", 2: "Unlikely", 3: "Possible", 4: "Likely", 5: "Very likely"}
-IMPACT_WORDS = {1: "Minimal", 2: "Minor", 3: "Moderate", 4: "Major", 5: "Severe"}
+"""The labels are English msgids: :func:`risk_level` gives them in the language being rendered."""
+LIKELIHOOD_WORDS = TranslatedLabels({1: N_("Very unlikely"), 2: N_("Unlikely"), 3: N_("Possible"), 4: N_("Likely"),
+                                     5: N_("Very likely")})
+IMPACT_WORDS = TranslatedLabels({1: N_("Minimal"), 2: N_("Minor"), 3: N_("Moderate"), 4: N_("Major"),
+                                 5: N_("Severe")})
 TIER_COLORS = {"primary": "#1f5f8b", "secondary": "#1b6e5f", "tertiary": "#73408a"}
 SEAT_COLORS = {"chair": "#1f4e79", "vice-chair": "#1f4e79", "member": "#2e6b9e", "advisor": "#5a5a8c",
                "none": "#6b6b6b"}
@@ -40,8 +45,8 @@ def risk_level(score: int) -> dict[str, str]:
     """The band of a likelihood x impact score: id, label and fill colour."""
     for lowest, ident, label, fill in LEVELS:
         if score >= lowest:
-            return {"id": ident, "label": label, "fill": fill}
-    return {"id": "low", "label": "Low", "fill": LEVELS[-1][3]}
+            return {"id": ident, "label": _(label), "fill": fill}
+    return {"id": "low", "label": _("Low"), "fill": LEVELS[-1][3]}
 
 
 def _n(value: float) -> str:
@@ -186,23 +191,25 @@ def risk_matrix(threats: Sequence[Any], ident: str = "risk-matrix") -> Markup:
             body.append(_text(cx, base + 31 + 13 * n, line, size=11, anchor="middle", fill=MUTED))
             lowest_word = max(lowest_word, base + 31 + 13 * n)
     axis_y = lowest_word + 19
-    body.append(_text(left + 2.5 * cell_w, axis_y, "Likelihood", size=12, anchor="middle", weight="bold"))
-    body.append(_text(16, top + 2.5 * cell_h, "Impact", size=12, anchor="middle", weight="bold",
+    body.append(_text(left + 2.5 * cell_w, axis_y, _("Likelihood"), size=12, anchor="middle", weight="bold"))
+    body.append(_text(16, top + 2.5 * cell_h, _("Impact"), size=12, anchor="middle", weight="bold",
                       extra=f' transform="rotate(-90 16 {_n(top + 2.5 * cell_h)})"'))
     items = []
     for lowest, _ident, label, fill in reversed(LEVELS):
         top_score = {1: "4", 5: "9", 10: "16", 20: "25"}[lowest]
         items.append((lambda x, y, fill=fill: f'<rect x="{_n(x)}" y="{_n(y)}" width="14" height="14" fill="{fill}" '
-                      f'stroke="{LINE}"/>', 14, f"{label} ({lowest}–{top_score})"))
+                      f'stroke="{LINE}"/>', 14, f"{_(label)} ({lowest}–{top_score})"))
     legend, last_row = _legend(items, 8, axis_y + 28, width - 8)
     body.extend(legend)
     height = last_row + 10
     count = len(threats)
-    desc = (f"Likelihood on the horizontal axis and impact on the vertical axis, each from 1 to 5; "
-            f"{count} threat{'s' if count != 1 else ''} placed by score. "
-            + " ".join(f"{t.number} {t.name}: likelihood {t.likelihood}, impact {t.impact}, "
-                       f"{risk_level(t.score)['label'].lower()} ({t.score})." for t in threats))
-    return _svg(ident, width, height, "Risk matrix of the priority threats", desc.strip(), body, "chart-wide")
+    desc = (_("Likelihood on the horizontal axis and impact on the vertical axis, each from 1 to 5;") + " "
+            + n_("{count} threat placed by score.", "{count} threats placed by score.", count).format(count=count)
+            + " "
+            + " ".join(_("{number} {name}: likelihood {likelihood}, impact {impact}, {level} ({score}).").format(
+                number=t.number, name=t.name, likelihood=t.likelihood, impact=t.impact,
+                level=risk_level(t.score)["label"].lower(), score=t.score) for t in threats))
+    return _svg(ident, width, height, _("Risk matrix of the priority threats"), desc.strip(), body, "chart-wide")
 
 
 # --- stakeholder map -------------------------------------------------------------------------------------
@@ -239,16 +246,16 @@ def stakeholder_map(stakeholders: Sequence[Any], kind_labels: Mapping[str, str],
             body.append(f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(radius)}" fill="{SEAT_COLORS[seat]}"/>')
             body.append(_text(cx, cy + 4, str(count), size=11, anchor="middle", weight="bold", fill="#ffffff"))
     if not kinds:
-        body.append(_text(14, head + 22, "No stakeholders listed yet.", size=11.5))
+        body.append(_text(14, head + 22, _("No stakeholders listed yet."), size=11.5))
     seated = sum(1 for s in stakeholders if s.seat != "none")
     parts = []
     for kind in kinds:
         held = [f"{counts[(kind, seat)]} {seat_labels[seat].lower()}" for seat in seat_order if counts[(kind, seat)]]
         parts.append(f"{kind_labels[kind]}: {', '.join(held)}.")
-    desc = (f"{len(stakeholders)} stakeholders by kind (rows) and steering-group seat (columns); "
-            f"{seated} hold a seat. " + " ".join(parts))
-    return _svg(ident, width, height, "Stakeholder map: kind of organization by steering-group seat", desc.strip(),
-                body, "chart-wide")
+    desc = (_("{count} stakeholders by kind (rows) and steering-group seat (columns); {seated} hold a seat.").format(
+        count=len(stakeholders), seated=seated) + " " + " ".join(parts))
+    return _svg(ident, width, height, _("Stakeholder map: kind of organization by steering-group seat"),
+                desc.strip(), body, "chart-wide")
 
 
 # --- intervention timeline -------------------------------------------------------------------------------
@@ -297,9 +304,9 @@ def intervention_timeline(tiers: Sequence[Any], ident: str = "timeline", *, narr
     left, right = (label_left + 4, width - 12) if narrow else (label_right + 14, width - 10)
     size, line_h, small = (14, 17, 14) if narrow else (11.5, 14, 12)
     if not dates:
-        body = [_text(label_left, 30, "No dated interventions yet.", size=small)]
-        return _svg(ident, width, 48, "Timeline of interventions by tier", "No intervention has a date yet.", body,
-                    kind)
+        body = [_text(label_left, 30, _("No dated interventions yet."), size=small)]
+        return _svg(ident, width, 48, _("Timeline of interventions by tier"), _("No intervention has a date yet."),
+                    body, kind)
     first, last = _quarter_start(min(dates)), _next_quarter(max(dates))
     span = (last - first).days
 
@@ -334,7 +341,7 @@ def intervention_timeline(tiers: Sequence[Any], ident: str = "timeline", *, narr
         rows.append(_text(label_left + 12, y + 17, tier.label, size=small, weight="bold"))
         y += 28
         if not tier.interventions:
-            rows.append(_text(label_left, y + 15, "No intervention in this tier.", size=size, fill=MUTED))
+            rows.append(_text(label_left, y + 15, _("No intervention in this tier."), size=size, fill=MUTED))
             y += 24
         for intervention in tier.interventions:
             # Every word of the name, on as many lines as it takes: a cut name ("Neighborhood Executive...") hid
@@ -379,18 +386,19 @@ def intervention_timeline(tiers: Sequence[Any], ident: str = "timeline", *, narr
         tick = _next_quarter(tick)
     keys = []
     if used["milestone"]:
-        keys.append((lambda x, y: _diamond(x + 7, y + 7), 14.0, "Milestone"))
+        keys.append((lambda x, y: _diamond(x + 7, y + 7), 14.0, _("Milestone")))
     if used["open"]:
         keys.append((lambda x, y: f'<rect x="{_n(x)}" y="{_n(y + 2.5)}" width="28" height="9" fill="none" '
-                                  f'stroke="{INK}" stroke-dasharray="4 3"/>', 28.0, "No end date set"))
+                                  f'stroke="{INK}" stroke-dasharray="4 3"/>', 28.0, _("No end date set")))
     legend, last_row = _legend(keys, label_left, y + 16, width - 8, size=size) if keys else ([], y)
     height = last_row + 10
-    desc = (f"{len(interventions)} interventions from {first.year} to {last.year}, grouped by prevention tier. "
+    desc = (_("{count} interventions from {first} to {last}, grouped by prevention tier.").format(
+        count=len(interventions), first=first.year, last=last.year) + " "
             + " ".join(
-                f"{i.number} {i.title} ({i.tier}): "
-                f"{'from ' + i.start.isoformat() if i.start else 'no start date'}"
-                f"{', to ' + i.end.isoformat() if i.end else ', no end date'}"
-                f"{', ' + str(len(i.milestones)) + ' milestones' if i.milestones else ''}."
+                f"{i.number} {i.title} ({_(i.tier)}): "
+                + (_("from {date}").format(date=i.start.isoformat()) if i.start else _("no start date"))
+                + (", " + _("to {date}").format(date=i.end.isoformat()) if i.end else ", " + _("no end date"))
+                + (", " + _("{count} milestones").format(count=len(i.milestones)) if i.milestones else "") + "."
                 for i in interventions))
-    return _svg(ident, width, height, "Timeline of interventions by prevention tier", desc, body + rows + legend,
-                kind)
+    return _svg(ident, width, height, _("Timeline of interventions by prevention tier"), desc,
+                body + rows + legend, kind)

@@ -25,7 +25,8 @@ from ..checks.rules import EDITOR_NOTE, editor_notes
 from ..checks.sections import Document, SectionStatus, document_status, documents, is_filled
 from ..data.contacts import STATES, parse_phone
 from ..data.models import Contact, Note, Phone
-from . import charts
+from . import charts, i18n
+from .i18n import N_, TranslatedLabels, _, using
 from .templates import with_article
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ TEMPLATE_FOLDERS = {"prevention-plan": "plan", "governance-charter": "charter", 
 DEFAULT_ACCENT = "#1f4e79"
 PAGE_BACKGROUNDS = ("#ffffff", "#f3f4f6", "#fdf5e2")
 """Where accent-coloured text (links, headings) can sit: the page, striped table rows, notes (cityframe.css)."""
-DEFAULT_UNDERCOUNT_CAVEAT = (
+DEFAULT_UNDERCOUNT_CAVEAT = N_(
     "Hate crimes and bias incidents are widely under-reported, and reporting to official statistics is "
     "voluntary: counts understate the problem.")
 
@@ -53,49 +54,60 @@ LANGUAGE_CODES = {
     "portuguese": "pt", "german": "de", "haitian creole": "ht", "somali": "so", "navajo": "nv",
 }
 
-KIND_LABELS = {
-    "local-government": "Local government", "state-government": "State government",
-    "law-enforcement": "Law enforcement", "education": "Education",
-    "health": "Health", "faith": "Faith", "civil-society": "Civil society", "youth": "Youth",
-    "business": "Business", "media": "Media", "academic": "Academic", "other": "Other",
-}
-SEAT_LABELS = {"chair": "Chair", "vice-chair": "Vice-chair", "member": "Member", "advisor": "Advisor",
-               "none": "Not seated"}
+KIND_LABELS = TranslatedLabels({
+    "local-government": N_("Local government"), "state-government": N_("State government"),
+    "law-enforcement": N_("Law enforcement"), "education": N_("Education"),
+    "health": N_("Health"), "faith": N_("Faith"), "civil-society": N_("Civil society"), "youth": N_("Youth"),
+    "business": N_("Business"), "media": N_("Media"), "academic": N_("Academic"), "other": N_("Other"),
+})
+"""Id -> label: every label table here is English msgids, read in the language of the page being rendered."""
+SEAT_LABELS = TranslatedLabels({"chair": N_("Chair"), "vice-chair": N_("Vice-chair"), "member": N_("Member"),
+                                "advisor": N_("Advisor"), "none": N_("Not seated")})
 SEAT_ORDER = ("chair", "vice-chair", "member", "advisor", "none")
-TIER_LABELS = {"primary": "Primary prevention", "secondary": "Secondary prevention",
-               "tertiary": "Tertiary prevention"}
-TIER_DESCRIPTIONS = {
-    "primary": "Population-wide measures that build resilience and awareness before harm occurs.",
-    "secondary": "Early help for people and places showing signs of risk.",
-    "tertiary": "Support that reduces harm and risk where it already exists, including after incidents.",
-}
-STATUS_LABELS = {"planned": "Planned", "active": "Active", "done": "Done", "paused": "Paused",
-                 "dropped": "Dropped"}
-EVIDENCE_LABELS = {
-    "model-plus": "Model Plus (Blueprints)", "model": "Model (Blueprints)", "promising": "Promising",
-    "evidence-informed": "Evidence-informed", "innovative": "Innovative", "unrated": "Not rated",
-}
-TREND_LABELS = {"rising": "Rising", "stable": "Stable", "falling": "Falling", "unknown": "Unknown"}
-THREAT_CATEGORY_LABELS = {
-    "antisemitism": "Antisemitism", "islamophobia": "Islamophobia", "anti-lgbtq": "Anti-LGBTQ+ hate",
-    "racism": "Racism", "anti-immigrant": "Anti-immigrant hate", "anti-government": "Anti-government violence",
-    "hate-speech": "Hate speech", "polarization": "Polarization", "online-radicalization": "Online radicalization",
-    "violent-extremism": "Violent extremism", "other": "Other",
-}
-FUNDING_STATUS_LABELS = {"secured": "Secured", "pending": "Pending", "ended": "Ended", "proposed": "Proposed"}
-RESOURCE_STATUS_LABELS = {"active": "Active", "inactive": "Inactive", "defunct": "No longer operating",
-                          "temporarily-closed": "Temporarily closed"}
-LEVEL_LABELS = {"city": "City", "county": "County", "state": "State", "federal": "Federal",
-                "national-nonprofit": "National non-profit"}
+TIER_LABELS = TranslatedLabels({"primary": N_("Primary prevention"), "secondary": N_("Secondary prevention"),
+                                "tertiary": N_("Tertiary prevention")})
+TIER_WORDS = TranslatedLabels({"primary": N_("primary"), "secondary": N_("secondary"), "tertiary": N_("tertiary")})
+"""The tiers as words in a phrase ("Primary and secondary")."""
+TIER_DESCRIPTIONS = TranslatedLabels({
+    "primary": N_("Population-wide measures that build resilience and awareness before harm occurs."),
+    "secondary": N_("Early help for people and places showing signs of risk."),
+    "tertiary": N_("Support that reduces harm and risk where it already exists, including after incidents."),
+})
+STATUS_LABELS = TranslatedLabels({"planned": N_("Planned"), "active": N_("Active"), "done": N_("Done"),
+                                  "paused": N_("Paused"), "dropped": N_("Dropped")})
+EVIDENCE_LABELS = TranslatedLabels({
+    "model-plus": N_("Model Plus (Blueprints)"), "model": N_("Model (Blueprints)"), "promising": N_("Promising"),
+    "evidence-informed": N_("Evidence-informed"), "innovative": N_("Innovative"), "unrated": N_("Not rated"),
+})
+TREND_LABELS = TranslatedLabels({"rising": N_("Rising"), "stable": N_("Stable"), "falling": N_("Falling"),
+                                 "unknown": N_("Unknown")})
+THREAT_CATEGORY_LABELS = TranslatedLabels({
+    "antisemitism": N_("Antisemitism"), "islamophobia": N_("Islamophobia"), "anti-lgbtq": N_("Anti-LGBTQ+ hate"),
+    "racism": N_("Racism"), "anti-immigrant": N_("Anti-immigrant hate"),
+    "anti-government": N_("Anti-government violence"), "hate-speech": N_("Hate speech"),
+    "polarization": N_("Polarization"), "online-radicalization": N_("Online radicalization"),
+    "violent-extremism": N_("Violent extremism"), "other": N_("Other"),
+})
+FUNDING_STATUS_LABELS = TranslatedLabels({"secured": N_("Secured"), "pending": N_("Pending"), "ended": N_("Ended"),
+                                          "proposed": N_("Proposed")})
+RESOURCE_STATUS_LABELS = TranslatedLabels({"active": N_("Active"), "inactive": N_("Inactive"),
+                                           "defunct": N_("No longer operating"),
+                                           "temporarily-closed": N_("Temporarily closed")})
+LEVEL_LABELS = TranslatedLabels({"city": N_("City"), "county": N_("County"), "state": N_("State"),
+                                 "federal": N_("Federal"), "national-nonprofit": N_("National non-profit")})
 GOVERNMENT_FORMS = {
-    "council-manager": {"label": "Council-manager", "legislature": "City Council", "executive": "City Manager"},
-    "mayor-council": {"label": "Mayor-council", "legislature": "City Council", "executive": "Mayor"},
-    "commission": {"label": "Commission", "legislature": "City Commission", "executive": "City Commission"},
+    "council-manager": TranslatedLabels({"label": N_("Council-manager"), "legislature": N_("City Council"),
+                                         "executive": N_("City Manager")}),
+    "mayor-council": TranslatedLabels({"label": N_("Mayor-council"), "legislature": N_("City Council"),
+                                       "executive": N_("Mayor")}),
+    "commission": TranslatedLabels({"label": N_("Commission"), "legislature": N_("City Commission"),
+                                    "executive": N_("City Commission")}),
 }
 """Who adopts (the legislature) and who leads the administration, by form of government."""
-SCOPE_LABELS = {"national": "National", "state": "State", "county": "County", "city": "Local"}
-PHONE_TYPE_LABELS = {"voice": "Call", "text": "Text", "fax": "Fax", "cell": "Mobile", "video": "Video call",
-                     "pager": "Pager", "textphone": "TTY"}
+SCOPE_LABELS = TranslatedLabels({"national": N_("National"), "state": N_("State"), "county": N_("County"),
+                                 "city": N_("Local")})
+PHONE_TYPE_LABELS = TranslatedLabels({"voice": N_("Call"), "text": N_("Text"), "fax": N_("Fax"), "cell": N_("Mobile"),
+                                      "video": N_("Video call"), "pager": N_("Pager"), "textphone": N_("TTY")})
 """The word before a number: "Call (740) 555-0123", "Text HOME to 741741", "TTY (800) 487-4889"."""
 CATEGORY_SECTIONS = {
     "report-an-incident": "report-an-incident", "get-support": "get-support", "crisis-line": "crisis-lines",
@@ -235,7 +247,7 @@ def make_theme(accent_color: str | None) -> Theme:
     """A theme whose accent passes 4.5:1 against every page background and against its own light tint."""
     base = accessible_accent(accent_color, PAGE_BACKGROUNDS)
     accent = base
-    for _ in range(40):
+    for _step in range(40):
         tint = mix(accent, "#ffffff", 0.92)
         if contrast_ratio(accent, tint) >= 4.5:
             break
@@ -270,7 +282,7 @@ def _logo(city: City) -> View | None:
     if mime is None or not path.is_relative_to(folder) or not path.is_file():
         return None
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return View(uri=f"data:{mime};base64,{data}", alt=f"Logo of {city.profile.city.name}")
+    return View(uri=f"data:{mime};base64,{data}", alt=_("Logo of {city}").format(city=city.profile.city.name))
 
 
 # --- the documents and their status ----------------------------------------------------------------------
@@ -298,11 +310,11 @@ def _document_view(doc: Document, statuses: list[SectionStatus], edition: Editio
     missing = {s.section.id: tuple(s.missing) for s in statuses}
     folder = TEMPLATE_FOLDERS[doc.id]
     sections = tuple(
-        View(id=s.id, slug=s.slug, title=s.title, number=n, template=f"{folder}/{s.slug}.html",
-             missing=missing.get(s.id, ()), filled=not missing.get(s.id))
+        View(id=s.id, slug=s.slug, title=_(s.title), number=n, template=f"{folder}/{s.slug}.html",
+             missing=tuple(_(label) for label in missing.get(s.id, ())), filled=not missing.get(s.id))
         for n, s in enumerate(doc.sections, 1))
     filled = sum(1 for s in sections if s.filled)
-    return View(id=doc.id, title=doc.title, href=page_name(doc.id, edition),
+    return View(id=doc.id, title=_(doc.title), href=page_name(doc.id, edition),
                 pdf_href=page_name(doc.id, edition, "pdf") if pdf else None, folder=folder, sections=sections,
                 filled=filled, total=len(sections), complete=filled == len(sections),
                 completeness=round(100 * filled / len(sections)) if sections else 100)
@@ -332,22 +344,24 @@ def _status(city: City, report: CityReport, docs: Sequence[View], document_id: s
     body = adopting_body(city, document_id)
     reasons = []
     if not_adopted:
-        reasons.append(f"Draft: not yet adopted{' by ' + with_article(body) if body else ''}.")
+        reasons.append(_("Draft: not yet adopted by {body}.").format(body=with_article(body)) if body
+                       else _("Draft: not yet adopted."))
     if incomplete:
         # No count here: the cover's "Completeness" line gives the one count that fits the page it is on (this
         # document's sections on a document, all 40 on the index page); a second, framework-wide count beside it
         # read as a contradiction ("0 of 16 filled in" above "40 of 40 not yet filled in").
-        reasons.append("Incomplete: not every required section is filled in yet; do not rely on this text as final.")
+        reasons.append(_("Incomplete: not every required section is filled in yet; do not rely on this text as "
+                         "final."))
     if not_adopted and incomplete:
-        marking = "Draft – not adopted, incomplete"
+        marking = _("Draft – not adopted, incomplete")
     elif incomplete:
-        marking = "Draft – incomplete data"
+        marking = _("Draft – incomplete data")
     elif not_adopted:
-        marking = "Draft – not adopted"
+        marking = _("Draft – not adopted")
     else:
-        marking = "Adopted"
+        marking = _("Adopted")
     return View(draft=incomplete or not_adopted, incomplete=incomplete, not_adopted=not_adopted,
-                plan_status="Adopted" if plan.status == "adopted" else "Draft", marking=marking,
+                plan_status=_("Adopted") if plan.status == "adopted" else _("Draft"), marking=marking,
                 reasons=tuple(reasons), missing_sections=missing_sections, total_sections=total_sections,
                 completeness=round(100 * (total_sections - missing_sections) / total_sections)
                 if total_sections else 100)
@@ -355,12 +369,12 @@ def _status(city: City, report: CityReport, docs: Sequence[View], document_id: s
 
 def _edition(edition: Edition) -> View:
     if edition == "internal":
-        return View(id="internal", internal=True, label="Internal edition",
-                    notice="Internal – not for distribution",
-                    explanation="This edition includes internal contacts and notes. Share it only within the "
-                                "steering group and its partners.")
-    return View(id="public", internal=False, label="Public edition", notice=None,
-                explanation="This edition shows only public contacts and notes.")
+        return View(id="internal", internal=True, label=_("Internal edition"),
+                    notice=_("Internal – not for distribution"),
+                    explanation=_("This edition includes internal contacts and notes. Share it only within the "
+                                  "steering group and its partners."))
+    return View(id="public", internal=False, label=_("Public edition"), notice=None,
+                explanation=_("This edition shows only public contacts and notes."))
 
 
 # --- the parts of the context ----------------------------------------------------------------------------
@@ -403,7 +417,7 @@ def _threats(city: City, edition: Edition) -> tuple[View, ...]:
         rated = threat.likelihood is not None and threat.impact is not None
         score = threat.likelihood * threat.impact if rated else None  # type: ignore[operator]
         evidence = tuple(
-            to_view(e, edition).replace(caveat=e.caveat if is_filled(e.caveat) else DEFAULT_UNDERCOUNT_CAVEAT,
+            to_view(e, edition).replace(caveat=e.caveat if is_filled(e.caveat) else _(DEFAULT_UNDERCOUNT_CAVEAT),
                                         default_caveat=not is_filled(e.caveat))
             for e in threat.evidence)
         views.append(to_view(threat, edition).replace(
@@ -457,13 +471,13 @@ def _verified_words(resource: Any) -> str | None:
     if resource.last_verified is None:
         return None
     if resource.verification == "confirmed-with-provider":
-        return "Confirmed with the provider on"
+        return _("Confirmed with the provider on")
     if resource.verification == "checked-against-source":
         source_url = resource.source.url if resource.source else None
         if source_url and resource.url and _host(source_url) == _host(resource.url):
-            return "Details checked against the provider's website on"
-        return "Details checked against the published source on"
-    return "Details last checked on"
+            return _("Details checked against the provider's website on")
+        return _("Details checked against the published source on")
+    return _("Details last checked on")
 
 
 def _resource(resource: Any, edition: Edition, local: bool) -> View:
@@ -478,10 +492,11 @@ def _resource(resource: Any, edition: Edition, local: bool) -> View:
 
 def _tier_text(tiers: Sequence[str]) -> str | None:
     """``Primary and secondary``: the tiers a resource serves, in the tiers' own order."""
-    words = [t for t in TIER_LABELS if t in tiers]
+    words = [TIER_WORDS[t] for t in TIER_LABELS if t in tiers]
     if not words:
         return None
-    text = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    text = words[0] if len(words) == 1 else _("{first} and {last}").format(first=", ".join(words[:-1]),
+                                                                            last=words[-1])
     return text[0].upper() + text[1:]
 
 
@@ -532,7 +547,7 @@ def _labels(city: City, goals: Sequence[View]) -> dict[str, Labels]:
     for group in ("risk_factors", "protective_factors", "service_gaps", "community_assets"):
         labels["factor"].update((f.id, f.name) for f in getattr(city.risk, group))
     for goal in goals:
-        labels["goal"][goal.id] = f"Goal {goal.number}: {goal.title}"
+        labels["goal"][goal.id] = _("Goal {number}: {title}").format(number=goal.number, title=goal.title)
     for g, goal in enumerate(city.profile.plan.goals, 1):
         for o, objective in enumerate(goal.objectives, 1):
             text = objective.statement if is_filled(objective.statement) else objective.indicator
@@ -553,7 +568,8 @@ def map_rows(stakeholders: Sequence[View]) -> dict[str, str]:
         for level in (None, *LEVEL_LABELS):
             if any(s.kind == kind and s.level == level for s in stakeholders):
                 named = level and LEVEL_LABELS[level].lower() not in label.lower()  # not "State government (state)"
-                rows[row_key(kind, level)] = f"{label} ({LEVEL_LABELS[level].lower()})" if named else label
+                rows[row_key(kind, level)] = _("{kind} ({level})").format(
+                    kind=label, level=LEVEL_LABELS[level].lower()) if named else label
     return rows
 
 
@@ -578,14 +594,78 @@ def _milestones(interventions: Sequence[View]) -> tuple[View, ...]:
 
 
 def build_context(city: City, report: CityReport, edition: Edition = "public", *, pdf: bool = True,
-                  revision: str | None = None) -> dict[str, Any]:
+                  revision: str | None = None, lang: str | None = None,
+                  editions: Sequence[str] | None = None) -> dict[str, Any]:
     """Everything the templates of one city may show, for one edition (the same for all its pages).
+
+    ``lang``: the pages' language (BCP 47, ``context["lang"]``, the ``<html lang>``); None is the language the
+    city was loaded for (``city.lang``: an edition's, or the authoritative one of city.yaml's ``languages:``;
+    without that block, ``plan.language_access.authoritative_language``). cityframe's own words (labels,
+    chart text) are in that language when it is one of :data:`cityframe.render.i18n.LANGUAGES`, else English.
+    ``editions``: the language editions built beside this one, which the index links (None: every edition
+    city.yaml names); a translated edition's pages also say which language is authoritative and link to it.
 
     ``pdf``: whether the documents are also built as PDF; each document's ``pdf_href`` is ``None`` when not.
     ``revision``: the git revision the documents are built from, or None (no revision line).
     """
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
+    if lang is None:
+        lang = city.lang if "languages" in city.profile.model_fields_set else \
+            language_code(city.profile.plan.language_access.authoritative_language)
+    elif not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
+        raise ValueError(f"{lang!r} is not a language code; expected a BCP 47 code such as 'en' or 'es'")
+    with using(lang):
+        context = _context(city, report, edition, pdf=pdf, revision=revision, lang=lang)
+        context.update(_language_editions(city, lang, edition, editions))
+        return context
+
+
+def language_autonym(code: str) -> str:
+    """A language's name in itself, as language menus show it (``Español``, ``English``), from CLDR (Babel)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
+
+
+def _language_name(code: str, in_language: str) -> str:
+    """A language's name in another language (``inglés`` for ``en`` in Spanish), from CLDR (Babel)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(i18n.text_language(in_language)) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def _language_editions(city: City, lang: str, edition: Edition, built: Sequence[str] | None) -> dict[str, Any]:
+    """``editions`` (every language edition, for the index's links) and ``translation`` (on a translated page).
+
+    The authoritative edition lives in ``<slug>/``, each other one in ``<slug>/<lang>/``: links are relative.
+    """
+    languages = city.languages.all()
+    authoritative = languages[0]
+    # A city without a languages: block, or a page language it does not name, has no other edition to point to.
+    authoritative_here = lang not in languages or lang == authoritative
+    up = "" if authoritative_here else "../"
+    available = [code for code in languages if built is None or code in built or code == lang]
+    editions = tuple(View(lang=code, name=language_autonym(code), current=code == lang,
+                          authoritative=code == authoritative,
+                          href=f"{up}{'' if code == authoritative else code + '/'}{page_name('index', edition)}")
+                     for code in available) if len(available) > 1 else ()
+    translation = None if authoritative_here else View(
+        lang=authoritative, language=_language_name(authoritative, lang), name=language_autonym(authoritative),
+        prefix=up, linked=authoritative in available)
+    return {"editions": editions, "translation": translation}
+
+
+def _context(city: City, report: CityReport, edition: Edition, *, pdf: bool, revision: str | None,
+             lang: str) -> dict[str, Any]:
+    """:func:`build_context`'s work, in the page's language (within :func:`cityframe.render.i18n.using`)."""
     profile = city.profile
     statuses = _statuses(city, report)
     docs = tuple(_document_view(doc, statuses[doc.id], edition, pdf) for doc in documents())
@@ -613,16 +693,26 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
     return {
         "generator": f"cityframe {__version__}",
         "revision": revision,
-        "lang": language_code(profile.plan.language_access.authoritative_language),
+        "lang": lang,
         "theme": theme,
+        # What the stylesheet says in English only: the PDF's "Page 3 of 12", and hyphenation of table cells,
+        # whose narrow columns are measured for English words ("Probabilidad" would break mid-word unhyphenated).
+        "page_css": Markup("") if i18n.current_language() == "en" else Markup(
+            "th, td { hyphens: auto; } @media print { @page { @bottom-right { content: %s; } } "
+            "@page toc { @bottom-right { content: %s; } } }" % ((i18n.page_counter_css(i18n.current_language()),) * 2)),
         "edition": _edition(edition),
         "status": _status(city, report, docs),
         "government": View(id=profile.city.government, adopted_by=adopting_body(city),
                            source=to_view(profile.city.government_source, edition),
-                           **GOVERNMENT_FORMS[profile.city.government]) if profile.city.government else None,
+                           **dict(GOVERNMENT_FORMS[profile.city.government].items()))
+        if profile.city.government else None,
         "documents": docs,
         "pages": View(index=page_name("index", edition), **{d.id.replace("-", "_"): d.href for d in docs}),
         "illustrative": profile.illustrative if is_filled(profile.illustrative) else None,
+        "authoritative_version": _("{language} (in case of differences between versions)").format(
+            language=profile.plan.language_access.authoritative_language)
+        if is_filled(profile.plan.language_access.authoritative_language) else None,
+        "funding_status_labels": dict(FUNDING_STATUS_LABELS.items()),
         "city": to_view(profile.city, edition).replace(
             slug=city.slug, state_name=state_name, display_name=f"{profile.city.name}, {state_name}",
             logo=_logo(city)),

@@ -8,6 +8,7 @@ templates folder, the base URL the PDF step resolves them against.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from ..checks.sections import documents
 from ..data.project import Project
 from ..errors import Finding, LocatedError
 from .context import EDITIONS, build_context
+from .i18n import using
 from .templates import (
     GuardedEnvironment,
     locate_template_error,
@@ -38,21 +40,27 @@ INDEX_TEMPLATE = "index.html"
 
 
 def render_city(city: City, report: CityReport, edition: str = "public", pdf: bool = True,
-                revision: str | None = None) -> dict[str, str]:
+                revision: str | None = None, lang: str | None = None,
+                editions: Sequence[str] | None = None) -> dict[str, str]:
     """Every page of a city as complete HTML: ``index.html`` and ``<document id>.html`` for each document.
 
     ``pdf`` says whether the build also makes each document's PDF (``cityframe build`` does unless asked for HTML
     only): the index page then links them, and never links a PDF that is not built. ``revision`` is the git
     revision the data comes from (``3f2c1ab`` or ``3f2c1ab with uncommitted changes``), shown on the covers and in
-    the PDF metadata; None (outside git) shows none.
+    the PDF metadata; None (outside git) shows none. ``lang``: the language of the pages (a BCP 47 code; the
+    templates' own words and the dates follow it when cityframe ships that language, see
+    :mod:`cityframe.render.i18n`); None is the language ``city`` was loaded for. ``editions``: the language
+    editions built beside this one, which the index links (None: every edition city.yaml names).
     """
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
-    context = build_context(city, report, edition, pdf=pdf, revision=revision)  # type: ignore[arg-type]
-    env = make_environment(city)
-    pages = {"index.html": render_page(env, INDEX_TEMPLATE, context, document=None)}
-    for doc in context["documents"]:
-        pages[f"{doc.id}.html"] = render_page(env, f"{doc.id}.html", context, document=doc)
+    context = build_context(city, report, edition, pdf=pdf, revision=revision, lang=lang,  # type: ignore[arg-type]
+                            editions=editions)
+    env = make_environment(city, lang=context["lang"])
+    with using(context["lang"]):
+        pages = {"index.html": render_page(env, INDEX_TEMPLATE, context, document=None)}
+        for doc in context["documents"]:
+            pages[f"{doc.id}.html"] = render_page(env, f"{doc.id}.html", context, document=doc)
     return pages
 
 

@@ -14,13 +14,16 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from babel.dates import format_date
 from markupsafe import Markup
 
 from ..checks.rules import progress_today
 from ..checks.sections import reports, section_status
 from ..errors import UsageError
+from . import i18n
 from .charts import _n, _svg, _text
 from .context import TIER_LABELS, View, build_context, page_name
+from .i18n import N_, TranslatedLabels, _
 from .templates import make_environment, render_page
 
 if TYPE_CHECKING:
@@ -28,9 +31,10 @@ if TYPE_CHECKING:
     from ..data.load import City
 
 REPORT_ID = "progress-report"
-PROGRESS_STATUS_LABELS = {"not-started": "Not started", "on-track": "On track", "at-risk": "At risk",
-                          "off-track": "Off track", "done": "Done", "paused": "Paused", "dropped": "Dropped",
-                          "no-update": "No update yet"}
+PROGRESS_STATUS_LABELS = TranslatedLabels({
+    "not-started": N_("Not started"), "on-track": N_("On track"), "at-risk": N_("At risk"),
+    "off-track": N_("Off track"), "done": N_("Done"), "paused": N_("Paused"), "dropped": N_("Dropped"),
+    "no-update": N_("No update yet")})
 _QUARTER = re.compile(r"^(?P<year>\d{4})-Q(?P<quarter>[1-4])$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
 
@@ -56,17 +60,34 @@ class ReportingPeriod:
         return ReportingPeriod(start, end, f"{start.isoformat()} to {end.isoformat()}")
 
     @property
+    def shown_label(self) -> str:
+        """The label as a document shows it: a range's "2027-07-01 to 2027-09-30" in the language being rendered."""
+        if self.kind == "range":
+            return _("{start} to {end}").format(start=self.start.isoformat(), end=self.end.isoformat())
+        return self.label
+
+    @property
     def title(self) -> str:
-        """In words: "July to September 2027 (2027-Q3)", "the year 2027", "1 March 2027 to 31 May 2027"."""
+        """In words: "July to September 2027 (2027-Q3)", "the year 2027", "1 March 2027 to 31 May 2027".
+
+        In the language being rendered (:func:`cityframe.render.i18n.using`): "julio a septiembre de 2027 (2027-Q3)".
+        """
         if self.kind == "quarter":
-            return f"{self.start:%B} to {self.end:%B} {self.end.year} ({self.label})"
+            return _("{start} to {end} {year} ({label})").format(
+                start=_month(self.start), end=_month(self.end), year=self.end.year, label=self.label)
         if self.kind == "year":
-            return f"the year {self.label}"
-        return f"{_day(self.start)} to {_day(self.end)}"
+            return _("the year {year}").format(year=self.label)
+        return _("{start} to {end}").format(start=_day(self.start), end=_day(self.end))
+
+
+def _month(day: dt.date) -> str:
+    lang = i18n.current_language()
+    return f"{day:%B}" if lang == "en" else format_date(day, "LLLL", locale=lang)  # the stand-alone month name
 
 
 def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    lang = i18n.current_language()
+    return f"{day.day} {day:%B %Y}" if lang == "en" else i18n.format_date(day, lang)
 
 
 def quarter_of(day: dt.date) -> ReportingPeriod:
@@ -151,9 +172,9 @@ def _percent(value: float) -> str:
 
 def _value_text(kind: str | None, value: Any) -> str:
     if value is None:
-        return "not measured"
+        return _("not measured")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return f"{_percent(value)}%" if kind == "percent" else _percent(value)
 
 
@@ -188,7 +209,7 @@ def indicator_chart(ident: str, title: str, kind: str | None, baseline: Any, tar
             _text(left - 4, y(low) + 4, _value_text(kind, low if kind != "yes-no" else False), size=10, anchor="end"),
             _text(left, height - 8, first.isoformat(), size=10),
             _text(width - right, height - 8, last.isoformat(), size=10, anchor="end")]
-    for value, label, color in ((baseline, "baseline", "#6b7280"), (target, "target", "#14532d")):
+    for value, label, color in ((baseline, _("baseline"), "#6b7280"), (target, _("target"), "#14532d")):
         if value is not None:
             body.append(f'<line x1="{_n(left)}" y1="{_n(y(_ratio(value)))}" x2="{_n(width - right)}" '
                         f'y2="{_n(y(_ratio(value)))}" stroke="{color}" stroke-width="1.5" stroke-dasharray="5 3"/>')
@@ -197,9 +218,10 @@ def indicator_chart(ident: str, title: str, kind: str | None, baseline: Any, tar
         line = " ".join(f"{_n(x(d))},{_n(y(_ratio(v)))}" for d, v in points)
         body.append(f'<polyline points="{line}" fill="none" stroke="#1f4e79" stroke-width="2"/>')
         body += [f'<circle cx="{_n(x(d))}" cy="{_n(y(_ratio(v)))}" r="3.5" fill="#1f4e79"/>' for d, v in points]
-    described = "; ".join(f"{d.isoformat()}: {_value_text(kind, v)}" for d, v in points) or "no measurements yet"
-    desc = (f"Measured values: {described}. Baseline {_value_text(kind, baseline)}, target "
-            f"{_value_text(kind, target)}. The shaded band is the reporting period {period.label}.")
+    described = "; ".join(f"{d.isoformat()}: {_value_text(kind, v)}" for d, v in points) or _("no measurements yet")
+    desc = _("Measured values: {described}. Baseline {baseline}, target {target}. The shaded band is the reporting "
+             "period {period}.").format(described=described, baseline=_value_text(kind, baseline),
+                                        target=_value_text(kind, target), period=period.shown_label)
     return _svg(ident, width, height, title, desc, body)
 
 
@@ -262,6 +284,8 @@ def progress_view(city: City, period: ReportingPeriod, as_of: dt.date) -> View:
             indicators.append(View(
                 id=objective.id, title=title, statement=objective.statement, kind=kind,
                 baseline=objective.baseline, target=objective.target, due=objective.due,
+                due_text=_("due {date}").format(date=i18n.format_date(objective.due, i18n.current_language()))
+                if objective.due else None,
                 baseline_value=_value_text(kind, objective.baseline_value),
                 target_value=_value_text(kind, objective.target_value),
                 latest=_value_text(kind, latest.value) if latest else None,
@@ -272,28 +296,31 @@ def progress_view(city: City, period: ReportingPeriod, as_of: dt.date) -> View:
                 reached=bool(latest and objective.target_value is not None and kind != "yes-no"
                              and not isinstance(latest.value, bool)
                              and _reached(latest.value, objective.baseline_value, objective.target_value)),
-                chart=indicator_chart(f"indicator-{number}", f"{title}: measured values", kind,
+                chart=indicator_chart(f"indicator-{number}", _("{indicator}: measured values").format(indicator=title),
+                                      kind,
                                       objective.baseline_value, objective.target_value, points, period)))
 
     decisions = []
     updated = {a.id for a in activities if a.updated_in_period}
     for item in overdue:
         if item.intervention_id not in updated:
-            decisions.append(View(kind="overdue-without-update", text=f"“{item.description}” ({item.intervention}) "
-                                  f"was due on {item.date.isoformat()} and is not met, with no progress update in "
-                                  "the period.", ask="Ask the lead for an update, or agree a new date."))
+            decisions.append(View(kind="overdue-without-update", text=_(
+                "“{milestone}” ({activity}) was due on {date} and is not met, with no progress update in the period."
+            ).format(milestone=item.description, activity=item.intervention, date=item.date.isoformat()),
+                ask=_("Ask the lead for an update, or agree a new date.")))
     for activity in activities:
         if activity.lead is None:
-            decisions.append(View(kind="no-lead", text=f"{activity.title} has no lead.",
-                                  ask="Agree which member leads it."))
+            decisions.append(View(kind="no-lead", text=_("{activity} has no lead.").format(activity=activity.title),
+                                  ask=_("Agree which member leads it.")))
     for activity in activities:
         if activity.status in ("off-track", "at-risk"):
-            decisions.append(View(kind=activity.status, text=f"{activity.title} is {activity.status_label.lower()}"
+            decisions.append(View(kind=activity.status, text=_("{activity} is {status}").format(
+                activity=activity.title, status=activity.status_label.lower())
                                   + (f": {activity.next_step}" if activity.next_step else "."),
-                                  ask="Decide whether to support, re-plan or pause it."))
+                                  ask=_("Decide whether to support, re-plan or pause it.")))
     return View(
-        period=View(start=period.start, end=period.end, label=period.label, title=period.title),
-        previous=View(start=previous.start, end=previous.end, label=previous.label, title=previous.title),
+        period=View(start=period.start, end=period.end, label=period.shown_label, title=period.title),
+        previous=View(start=previous.start, end=previous.end, label=previous.shown_label, title=previous.title),
         as_of=as_of, illustrative=bool(city.profile.illustrative and city.profile.illustrative_as_of),
         activities=tuple(activities), by_status=by_status, tier_totals=tier_totals,
         tiers=tuple(View(id=t, label=label) for t, label in TIER_LABELS.items()),
@@ -313,23 +340,33 @@ def _reached(value: float, baseline: Any, target: Any) -> bool:
 
 
 def render_progress_report(city: City, report: CityReport, period: ReportingPeriod, edition: str = "public",
-                           pdf: bool = True, today: dt.date | None = None) -> str:
-    """The progress report as one complete HTML page (``progress-report.html``)."""
-    context = build_context(city, report, edition, pdf=pdf)  # type: ignore[arg-type]
+                           pdf: bool = True, today: dt.date | None = None, lang: str | None = None) -> str:
+    """The progress report as one complete HTML page (``progress-report.html``).
+
+    ``lang``: the page's language, as for :func:`cityframe.render.html.render_city` (None: the authoritative one).
+    """
+    context = build_context(city, report, edition, pdf=pdf, lang=lang)  # type: ignore[arg-type]
+    with i18n.using(context["lang"]):
+        return _render_progress_report(city, report, period, context, edition, pdf, today)
+
+
+def _render_progress_report(city: City, report: CityReport, period: ReportingPeriod, context: dict[str, Any],
+                            edition: str, pdf: bool, today: dt.date | None) -> str:
     (doc,) = [d for d in reports() if d.id == REPORT_ID]
     as_of = progress_today(city, today or dt.date.today())
     sections = []
     for n, section in enumerate(doc.sections, 1):
         missing = tuple(section_status(city, section).missing)
-        sections.append(View(id=section.id, slug=section.slug, title=section.title, number=n,
-                             template=f"progress/{section.slug}.html", missing=missing, filled=not missing))
+        sections.append(View(id=section.id, slug=section.slug, title=_(section.title), number=n,
+                             template=f"progress/{section.slug}.html", missing=tuple(_(m) for m in missing),
+                             filled=not missing))
     filled = sum(1 for s in sections if s.filled)
-    document = View(id=doc.id, title=doc.title, href=page_name(doc.id, edition),  # type: ignore[arg-type]
+    document = View(id=doc.id, title=_(doc.title), href=page_name(doc.id, edition),  # type: ignore[arg-type]
                     pdf_href=page_name(doc.id, edition, "pdf") if pdf else None,  # type: ignore[arg-type]
                     folder="progress", sections=tuple(sections), filled=filled, total=len(sections),
                     complete=filled == len(sections), completeness=round(100 * filled / len(sections)),
                     status=context["status"])
-    env = make_environment(city)
+    env = make_environment(city, lang=context["lang"])
     # Through the same guarded rendering as the other documents: limits, and a city's own errors with their place.
     return render_page(env, f"{REPORT_ID}.html", context, document=document,
                        progress=progress_view(city, period, as_of))

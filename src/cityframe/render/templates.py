@@ -34,6 +34,7 @@ from markupsafe import Markup
 from ..data.languages import Passage
 from ..data.project import Project, builtin_templates_dir
 from ..errors import Finding, LocatedError
+from . import i18n
 from .compiled import bytecode_cache
 from .markup import passage, print_url, readable_url, render_inline, render_markdown, safe_url, url_breaks
 
@@ -180,20 +181,18 @@ def search_path(city: City | None) -> list[Path]:
         return [builtin_templates_dir().resolve()]
     return [*city.project.override_folders(city.slug), builtin_templates_dir().resolve()]
 
-def format_date(value: dt.date | None, style: str = "long") -> str:
-    """A date as residents read it, without locale or clock: ``March 31, 2025`` (or ``March 2025``)."""
-    if value is None:
-        return ""
-    month = _MONTHS[value.month - 1]
-    if style == "month":
-        return f"{month} {value.year}"
-    if style == "iso":
-        return value.isoformat()
-    return f"{month} {value.day}, {value.year}"
+def format_date(value: dt.date | None, style: str = "long", lang: str = "en") -> str:
+    """A date as residents read it, without the clock: ``March 31, 2025`` (``style="month"``: ``March 2025``).
+
+    In another ``lang``: ``31 de marzo de 2025`` (see :func:`cityframe.render.i18n.format_date`).
+    """
+    return i18n.format_date(value, i18n.text_language(lang), style)
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+@jinja2.pass_context
+def date_filter(context: Any, value: dt.date | None, style: str = "long") -> str:
+    """The ``date`` filter: :func:`format_date` in the page's language (the context's ``lang``)."""
+    return format_date(value, style, context.get("lang", "en"))
 
 
 def format_money(value: float | None) -> str:
@@ -212,12 +211,19 @@ def format_number(value: int | float | None) -> str:
     return f"{value:,}"
 
 
-def join_words(values: Any, last: str = "and") -> str:
+def join_words(values: Any, last: str | None = None, lang: str | None = None) -> str:
     """``a, b and c``; ``a; b; and c`` when an item holds a comma or the joining word, which would blur the items.
 
     "Black students and families and Students of color" reads as three groups or two; with semicolons it is two.
+    ``last`` defaults to "and" in ``lang`` (None: the language being rendered, see
+    :func:`cityframe.render.i18n.using`): Spanish "a, b y c" ("e" before a word that starts with an i sound).
     """
     items = [str(v) for v in values if v]
+    if last is None:
+        lang = i18n.text_language(lang) if lang else i18n.current_language()
+        last = i18n.gettext(lang, i18n.N_("and"))
+        if lang == "es" and items and re.match(r"(?i)h?i(?![aeiouáéíóú])", items[-1]):
+            last = "e"
     if len(items) <= 1:
         return "".join(items)
     if any("," in item or f" {last} " in f" {item} " or ";" in item for item in items):
@@ -228,9 +234,15 @@ def join_words(values: Any, last: str = "and") -> str:
 ARTICLE_FREE = ("the ", "a ", "an ")
 
 
-def with_article(name: Any) -> str:
-    """``the Office of the Mayor``: a body named after "by" or "to" reads with its article, unless it has one."""
+def with_article(name: Any, lang: str | None = None) -> str:
+    """``the Office of the Mayor``: a body named after "by" or "to" reads with its article, unless it has one.
+
+    English only (``lang``, None: the language being rendered): another language's article depends on the
+    name's gender and number, which cityframe does not know, so the name is left as written.
+    """
     text = str(name or "").strip()
+    if (i18n.text_language(lang) if lang else i18n.current_language()) != "en":
+        return text
     if not text or text.lower().startswith(ARTICLE_FREE):
         return text
     return f"the {text}"
@@ -244,6 +256,18 @@ def aside(value: Any) -> str:
     if any(mark in text for mark in "()[]"):
         return f", {text}"
     return f" ({text})"
+
+
+@jinja2.pass_context
+def _join_words_filter(context: Any, values: Any, last: str | None = None) -> str:
+    """The ``join_words`` filter, joining with "and" in the page's language."""
+    return join_words(values, last, context.get("lang", "en"))
+
+
+@jinja2.pass_context
+def _with_article_filter(context: Any, name: Any) -> str:
+    """The ``with_article`` filter, in the page's language."""
+    return with_article(name, context.get("lang", "en"))
 
 
 class TemplateLimit(jinja2.TemplateRuntimeError):
@@ -389,11 +413,13 @@ def plain_text(value: Any) -> Any:
 
 
 def make_environment(city: City | None = None, *, project: Project | None = None,
-                     slug: str | None = None) -> GuardedEnvironment:
+                     slug: str | None = None, lang: str = "en") -> GuardedEnvironment:
     """The environment that renders a city's pages (or the built-in templates alone, without a city).
 
     ``project`` and ``slug`` stand in for ``city`` when the city's data does not validate (``check`` still
-    compiles its templates).
+    compiles its templates). ``lang``: the language of the templates' own words (``{% trans %}``, ``_()``), one
+    of :data:`cityframe.render.i18n.LANGUAGES` (any other BCP 47 code gives English); the compiled templates
+    are the same for every language, only the installed catalog differs. Raises :class:`LocatedError`.
     """
     if city is not None:
         project, slug = city.project, city.slug
@@ -424,22 +450,25 @@ def make_environment(city: City | None = None, *, project: Project | None = None
         auto_reload=False,
         bytecode_cache=bytecode_cache(),
         finalize=_mark_passage,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        i18n.translations(i18n.text_language(lang)), newstyle=True)
     env.concat = _concat  # type: ignore[method-assign]
     env.filters.update(
         md=render_markdown,
         md_inline=render_inline,
         passage=passage,
         plain=plain_text,
-        date=format_date,
+        date=date_filter,
         money=format_money,
         number=format_number,
         safe_url=safe_url,
         readable_url=readable_url,
         print_url=print_url,
         url_breaks=url_breaks,
-        join_words=join_words,
-        with_article=with_article,
+        join_words=_join_words_filter,
+        with_article=_with_article_filter,
         aside=aside,
     )
     env.filters = {name: _guard_filter(name, function) for name, function in env.filters.items()}
