@@ -65,7 +65,7 @@ def testville(tmp_path: Path) -> Project:
 
 @pytest.fixture
 def stub_render(monkeypatch: pytest.MonkeyPatch):
-    def render(report, edition, pdf=True):
+    def render(report, edition, pdf=True, editions=None):
         return small_pages(report.city, report, edition)
 
     monkeypatch.setattr(cityframe.build, "_render_html", render)
@@ -142,7 +142,7 @@ def test_a_failing_html_render_leaves_the_previous_files_byte_identical(
     folder = testville.root / "build" / "testville"
     before = snapshot(folder)
 
-    def broken(report, edition, pdf=True):
+    def broken(report, edition, pdf=True, editions=None):
         raise RuntimeError("template exploded")
 
     monkeypatch.setattr(cityframe.build, "_render_html", broken)
@@ -155,7 +155,7 @@ def test_a_city_whose_pages_do_not_render_does_not_stop_the_next_city(
         testville: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     new_city(testville, "otherville", "Otherville", "KS")
 
-    def render(report, edition, pdf=True):
+    def render(report, edition, pdf=True, editions=None):
         if report.slug == "otherville":
             raise CityframeError("templates/plan/cover.html:3: unknown variable 'maor'")
         return small_pages(report.city, report, edition)
