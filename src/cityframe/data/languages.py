@@ -78,3 +78,22 @@ class Choice:
     def mark(self, text: Any, language: str) -> Any:
         """``text`` as a :class:`Passage` when it is not in the edition's language."""
         return Passage(text, language) if isinstance(text, str) and language != self.edition else text
+
+
+def language_name(code: str, in_language: str = DEFAULT_LANGUAGE) -> str:
+    """A language's name in another language, from CLDR (Babel); the code itself when CLDR does not know it.
+
+    ``Spanish`` for ``es``; ``inglés`` for ``en`` in Spanish.
+    """
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(in_language.replace("-", "_")) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def language_autonym(code: str) -> str:
+    """A language's name in itself, as language menus show it (``Español``, ``English``), from CLDR (Babel)."""
+    name = language_name(code, code)
+    return name[:1].upper() + name[1:]

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import DataError, Finding, did_you_mean
-from .languages import DEFAULT_LANGUAGE, Choice
+from .languages import DEFAULT_LANGUAGE, Choice, language_name
 from .models import (
     FILE_MODELS,
     CatalogFile,
@@ -297,16 +297,6 @@ def _untranslated(source: YamlSource, choice: Choice) -> list[Finding]:
             severity="warning", hint=f"write the text per language: {choice.authoritative}: (the text as it is) and "
             f"{choice.edition}: (its translation); see 'Languages' in docs/data-format.md"))
     return found
-
-
-def language_name(code: str) -> str:
-    """``'Spanish'`` for ``es``: a language's English name from CLDR (Babel), or the code when it has none."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        return Locale.parse(code.replace("-", "_")).get_display_name("en") or code
-    except (ValueError, UnknownLocaleError):
-        return code
 
 
 def city_languages(source: YamlSource | None) -> Languages:

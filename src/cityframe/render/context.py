@@ -24,6 +24,7 @@ from .. import __version__
 from ..checks.rules import EDITOR_NOTE, editor_notes
 from ..checks.sections import Document, SectionStatus, document_status, documents, is_filled
 from ..data.contacts import STATES, parse_phone
+from ..data.languages import language_autonym, language_name
 from ..data.models import Contact, Note, Phone
 from . import charts, i18n
 from .i18n import N_, TranslatedLabels, _, using
@@ -621,27 +622,6 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
         return context
 
 
-def language_autonym(code: str) -> str:
-    """A language's name in itself, as language menus show it (``Español``, ``English``), from CLDR (Babel)."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
-    except (ValueError, UnknownLocaleError):
-        return code
-    return name[:1].upper() + name[1:] if name else code
-
-
-def _language_name(code: str, in_language: str) -> str:
-    """A language's name in another language (``inglés`` for ``en`` in Spanish), from CLDR (Babel)."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        return Locale.parse(code.replace("-", "_")).get_display_name(i18n.text_language(in_language)) or code
-    except (ValueError, UnknownLocaleError):
-        return code
-
-
 def _language_editions(city: City, lang: str, edition: Edition, built: Sequence[str] | None) -> dict[str, Any]:
     """``editions`` (every language edition, for the index's links) and ``translation`` (on a translated page).
 
@@ -658,8 +638,8 @@ def _language_editions(city: City, lang: str, edition: Edition, built: Sequence[
                           href=f"{up}{'' if code == authoritative else code + '/'}{page_name('index', edition)}")
                      for code in available) if len(available) > 1 else ()
     translation = None if authoritative_here else View(
-        lang=authoritative, language=_language_name(authoritative, lang), name=language_autonym(authoritative),
-        prefix=up, linked=authoritative in available)
+        lang=authoritative, language=language_name(authoritative, i18n.text_language(lang)),
+        name=language_autonym(authoritative), prefix=up, linked=authoritative in available)
     return {"editions": editions, "translation": translation}
 
 
