@@ -63,7 +63,7 @@ def test_a_language_without_words_or_without_an_edition_is_refused(tmp_path: Pat
     done = cityframe("build", "athens", "--project", str(REPO), "--out", str(tmp_path), "--format", "html",
                      "--lang", "es")
     assert done.returncode == 1
-    assert "athens (es): not built: city.yaml's languages: names no 'es' edition" in done.stdout
+    assert "athens (es): not built: city.yaml names no 'es' edition (add the line 'languages:" in done.stdout
     assert not (tmp_path / "athens").exists()
 
 
@@ -96,3 +96,23 @@ def test_slow_the_spanish_pdfs_are_in_spanish_with_lang_es(tmp_path: Path) -> No
     assert "Plan de Prevención" in text and "15 de marzo de 2027" in text
     assert "Esta es una traducción." in text
     assert "Page 1 of" not in text and "Página" in text
+
+
+def test_every_page_links_its_other_editions(both: Path) -> None:
+    english = (both / "resource-directory.html").read_text(encoding="utf-8")
+    assert 'Other languages: <a href="es/resource-directory.html" hreflang="es" lang="es">Español</a>' in english
+    spanish = (both / "es" / "governance-charter.html").read_text(encoding="utf-8")
+    assert 'Otros idiomas: <a href="../governance-charter.html" hreflang="en" lang="en">English</a>' in spanish
+
+
+def test_an_edition_cityframe_has_no_words_for_is_refused_by_lang_all(scratch_project, tmp_path: Path) -> None:
+    project = scratch_project("albuquerque")
+    path = project.cities_dir / "albuquerque" / "city.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("editions: [en, es]", "editions: [en, es, fr]"),
+                    encoding="utf-8")
+    done = cityframe("build", "albuquerque", "--project", str(project.root), "--out", str(tmp_path), "--format",
+                     "html", "--lang", "all")
+    assert done.returncode == 1
+    assert "albuquerque (fr): not built: cityframe cannot write an edition in 'fr' yet" in done.stdout
+    assert (tmp_path / "albuquerque" / "es" / "index.html").is_file()  # the others are built
+    assert not (tmp_path / "albuquerque" / "fr").exists()

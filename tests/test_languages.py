@@ -127,3 +127,49 @@ def test_a_spanish_paragraph_in_athens_english_plan_is_marked_in_html_and_pdf(tm
 
     walk(pdf.Root.StructTreeRoot)
     assert ("/P", "es") in spanish, spanish
+
+
+def test_check_lang_lists_every_untranslated_text_and_hides_no_other_warning(scratch_project) -> None:
+    """Athens has about 330 untranslated texts: all are listed, after the city's own warnings, uncapped."""
+    project = scratch_project("athens")
+    plain = assess(project, "athens")
+    spanish = assess(project, "athens", lang="es")
+    untranslated = [f for f in spanish.warnings if "has no Spanish (es) translation" in f.message]
+    assert len(untranslated) > 150
+    assert len(spanish.editor_notes) == len(plain.editor_notes) > 0
+    assert not any("more problems not listed" in f.message for f in spanish.warnings)
+    # Athens names no Spanish edition: check says that build would refuse it, at city.yaml.
+    assert any("names no 'es' edition" in f.message and f.file.endswith("city.yaml") for f in spanish.warnings)
+
+
+def test_an_empty_translation_falls_back_and_is_listed(scratch_project) -> None:
+    project = scratch_project("athens")
+    _add_languages(project, "athens")
+    _set_vision(project, "athens", "    en: A city where everyone belongs.\n    es: \"\"\n")
+    spanish = assess(project, "athens", lang="es")
+    assert spanish.city is not None and spanish.complete
+    vision = spanish.city.profile.plan.vision
+    assert vision == "A city where everyone belongs." and isinstance(vision, Passage) and vision.lang == "en"
+    assert any(f.path == "plan.vision" and "has no Spanish" in f.message for f in spanish.warnings)
+
+
+@pytest.mark.parametrize("mark", ["{lang=ES}", "{ lang=es }", '{lang="es"}', "{lang=spanish}"])
+def test_a_mistyped_language_mark_is_a_warning_at_its_line(scratch_project, mark: str) -> None:
+    project = scratch_project("athens")
+    path = project.cities_dir / "athens" / "city.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "      {lang=es}\n" in text
+    path.write_text(text.replace("      {lang=es}\n", f"      {mark}\n", 1), encoding="utf-8")
+    line = next(n for n, row in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if row.strip() == mark)
+    found = [f for f in assess(project, "athens").warnings if "is not read as a language mark" in f.message]
+    assert [(f.line, f.path) for f in found] == [(line, "plan.language_access.statement")], [str(f) for f in found]
+
+
+def test_the_national_catalog_is_marked_english_in_a_spanish_edition() -> None:
+    from cityframe.data.load import load_catalog
+
+    english, _ = load_catalog()
+    spanish, _ = load_catalog("es")
+    entry = next(iter(spanish.values()))
+    assert isinstance(entry.description, Passage) and entry.description.lang == "en"
+    assert not isinstance(next(iter(english.values())).description, Passage)

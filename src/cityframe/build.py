@@ -175,12 +175,19 @@ def build_cities(project: Project, slugs: Sequence[str], *, formats: Formats = "
                 for city in prepared]
 
 
+def has_words(lang: str) -> bool:
+    """Whether cityframe's headings, labels and dates exist in ``lang`` (``es-MX`` has Spanish's)."""
+    from .render.i18n import LANGUAGES
+
+    return lang.split("-")[0].lower() in LANGUAGES
+
+
 def _refuse_unknown_language(lang: str) -> None:
     """A language cityframe has no words for (its headings, labels and dates) cannot have an edition."""
     from .data.languages import LANGUAGE_CODE
     from .render.i18n import LANGUAGES
 
-    if lang not in LANGUAGES:
+    if not has_words(lang):
         shown_lang = lang if LANGUAGE_CODE.match(lang) else repr(lang)
         raise UsageError(f"cityframe cannot write an edition in '{shown_lang}': its headings, labels and dates exist "
                          f"in {', '.join(LANGUAGES)}",
@@ -234,12 +241,25 @@ def _prepare(project: Project, slug: str, root: Path, *, formats: str, strict: b
     report = assess(project, slug, lang=lang)
     if report.city is not None and lang == report.city.languages.authoritative:
         lang = None  # the authoritative edition, asked for by its code
+    if lang is not None and not has_words(lang):  # an edition city.yaml names, built by --lang all
+        from .render.i18n import LANGUAGES
+
+        result = BuildResult(slug, ok=False, lang=lang, folder=root / slug / lang)
+        result.errors = [f"cityframe's own words (headings, labels, dates) exist in {', '.join(LANGUAGES)}, not "
+                         f"in '{lang}'"]
+        result.message = (f"{result.label}: not built: cityframe cannot write an edition in '{lang}' yet (its "
+                          f"headings, labels and dates exist in {', '.join(LANGUAGES)}); docs/translations.md says "
+                          "how to add a language (nothing written)")
+        _say(console, result.message)
+        return result
     if lang is not None and report.city is not None and lang not in report.city.languages.all():
         result = BuildResult(slug, ok=False, lang=lang, folder=root / slug / lang)
         result.errors = [f"{report.city.display('city.yaml')}: {slug} has no '{lang}' edition: its languages: block "
                          f"names {', '.join(report.city.languages.all())}"]
-        result.message = (f"{result.label}: not built: city.yaml's languages: names no '{lang}' edition (add it to "
-                          "editions:, then write the translations; check --lang lists them) (nothing written)")
+        result.message = (f"{result.label}: not built: city.yaml names no '{lang}' edition (add the line "
+                          f"'languages: {{authoritative: {report.city.languages.authoritative}, editions: "
+                          f"[{', '.join([*report.city.languages.all(), lang])}]}}' to city.yaml; check --lang {lang} "
+                          "lists the texts to translate) (nothing written)")
         _say(console, result.message)
         return result
     if project.override_folders(slug):

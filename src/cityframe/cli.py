@@ -595,8 +595,9 @@ def _language(lang: str | None) -> str | None:
     from .errors import UsageError, visible
 
     if not LANGUAGE_CODE.match(lang):
-        raise UsageError(f"'{visible(lang)}' is not a language code", hint="write it as in HTML's lang, in lowercase: "
-                         "--lang es (Spanish), --lang en (English)")
+        hint = f"write it in lowercase: --lang {lang.lower()}" if LANGUAGE_CODE.match(lang.lower()) else \
+            "write it as in HTML's lang, in lowercase: --lang es (Spanish), --lang en (English)"
+        raise UsageError(f"'{visible(lang)}' is not a language code", hint=hint)
     return lang
 
 
@@ -633,7 +634,7 @@ def build(
     Output goes to build/SLUG/: index.html, prevention-plan.html|pdf, governance-charter.html|pdf,
     resource-directory.html|pdf, and fonts/ for the HTML pages. Incomplete data builds a marked draft unless --strict.
     Another language's edition goes to build/SLUG/LANG/ (--lang es, or --lang all for every edition).
-    Only what changed is rendered again (the record is build/SLUG/.cityframe-build.json); --force renders all.
+    Only what changed is rendered again (the record is build/.cityframe-build/SLUG.json); --force renders all.
 
     Example: cityframe build athens --format pdf
     """

@@ -27,7 +27,9 @@ VAGUE_LINK_TEXTS = frozenset({
 })
 """Link texts that name no destination (after lowercasing and dropping punctuation at either end)."""
 _ITEM = re.compile(r"^(?P<indent> *)(?P<marker>\d{1,9}[.)]|[-*+])(?P<gap> +|$)")
-_MARKDOWN_HINT = re.compile(r"\n *(?:\d{1,9}[.)]|[-*+]) |\]\(|mailto:", re.IGNORECASE)
+_MARKDOWN_HINT = re.compile(r"\n *(?:\d{1,9}[.)]|[-*+]) |\]\(|mailto:|\{ *lang", re.IGNORECASE)
+_LANGUAGE_MARK_LIKE = re.compile(r"^\s*\{\s*lang\s*[=:].*\}\s*$", re.IGNORECASE)
+"""A line meant as ``{lang=es}``: if it is still in the text after parsing, it is printed as written."""
 
 
 def _split_lists(text: str, tokens: list[Token]) -> Iterator[tuple[int, str]]:
@@ -117,6 +119,16 @@ def markdown_findings(city: City) -> Iterator[Finding]:
                     dropped = ", ".join(mailto[2])
                     found.append((offset, needle, f"the mailto: link to {mailto[0]} carries {dropped}: only the "
                                   "address and a subject are kept", "remove them from the link"))
+            for token in tokens:
+                if token.type != "inline":
+                    continue
+                for line_text in token.content.split("\n"):
+                    if _LANGUAGE_MARK_LIKE.match(line_text):
+                        offset = next((n for n, line in enumerate(lines) if line.strip() == line_text.strip()), None)
+                        found.append((offset, line_text.strip(), f"'{line_text.strip()}' is not read as a language "
+                                      "mark, so the documents print it as text",
+                                      "write {lang=es} (a lowercase language code, no spaces or quotes) alone on a "
+                                      "line, after an empty line and just before the paragraph or list it marks"))
             for offset, needle, message, hint in found:
                 line, col = _line_in_file(city, file, path, offset, needle)
                 yield Finding(city.display(file), line, col, format_path(path), message, severity="warning",

@@ -109,6 +109,12 @@ def assess(project: Project, slug: str, today: dt.date | None = None, lang: str 
         return CityReport(slug, slug, errors=[f for f in exc.findings if f.severity == "error"],
                           warnings=[f for f in exc.findings if f.severity == "warning"])
     findings = check_city(city, today)
+    if lang is not None and lang not in city.languages.all():
+        findings.append(city.finding(
+            "city.yaml", ("languages",), f"city.yaml names no '{lang}' edition, so build --lang {lang} will refuse "
+            "to build it", severity="warning", at_key=True,
+            hint=f"add it when its translations are ready: languages: {{authoritative: "
+                 f"{city.languages.authoritative}, editions: [{', '.join([*city.languages.all(), lang])}]}}"))
     report = CityReport(
         slug, city.name,
         errors=[f for f in findings if f.severity == "error"],

@@ -577,4 +577,7 @@ def check_city(city: City, today: dt.date | None = None) -> list[Finding]:
         findings = [*findings[:MAX_FINDINGS], city.finding(
             findings[MAX_FINDINGS].file.rsplit("/", 1)[-1], (), f"... and {more} more problems not listed",
             severity=findings[MAX_FINDINGS].severity, hint="fix the ones above first: they often share a cause")]
-    return findings
+    # What a language edition lacks is a translator's to-do list, not one mistake repeated: listed in full.
+    untranslated = sorted((f for source in city.sources.values() for f in source.untranslated),
+                          key=lambda f: (f.file, f.line, f.col))
+    return [*findings, *untranslated]

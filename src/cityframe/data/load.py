@@ -251,8 +251,7 @@ def validate_file(source: YamlSource, model: type[BaseModel],
     choice = Choice(choice.edition, choice.authoritative) if choice is not None else None
     data, problems = as_written(model, source.data, source.raw.get, choice)
     source.warnings = []
-    if choice is not None:
-        source.warnings.extend(_untranslated(source, choice))
+    source.untranslated = _untranslated(source, choice) if choice is not None else []
     for problem in problems:
         line, col = source.locate(problem.path)
         found = Finding(source.file, line, col, format_path(problem.path), problem.message,
@@ -294,8 +293,8 @@ def _untranslated(source: YamlSource, choice: Choice) -> list[Finding]:
         found.append(Finding(
             source.file, line, col, format_path(path),
             f"has no {edition} ({choice.edition}) translation: the {edition} edition shows the {authoritative} text",
-            severity="warning", hint=f"write the text per language: {choice.authoritative}: (the text as it is) and "
-            f"{choice.edition}: (its translation); see 'Languages' in docs/data-format.md"))
+            severity="warning", hint=f"add {choice.edition}: beside {choice.authoritative}: (docs/data-format.md, "
+            "'Languages')"))
     return found
 
 
@@ -312,15 +311,20 @@ def city_languages(source: YamlSource | None) -> Languages:
 
 
 @functools.cache
-def load_catalog() -> tuple[dict[str, Resource], tuple[Finding, ...]]:
-    """The national catalog shipped with cityframe, by id."""
+def load_catalog(lang: str = DEFAULT_LANGUAGE) -> tuple[dict[str, Resource], tuple[Finding, ...]]:
+    """The national catalog shipped with cityframe, by id, for an edition in ``lang``.
+
+    The catalog is written in English: in an edition in another language its texts are
+    :class:`~.languages.Passage` objects marked ``en`` (its own ``es:`` texts, where it has them, are used).
+    """
     if not CATALOG_FILE.exists():
         return {}, ()
+    choice = Choice(lang, DEFAULT_LANGUAGE) if lang != DEFAULT_LANGUAGE else None
     # Fast path: the catalog is ours and valid; only a broken one is read again with positions for its findings.
     data = read_trusted_yaml(CATALOG_FILE)
     text = read_trusted_yaml(CATALOG_FILE, text_only=True)
     if isinstance(data, dict) and isinstance(text, dict):
-        kept, problems = as_written(CatalogFile, data, functools.partial(_at, text))
+        kept, problems = as_written(CatalogFile, data, functools.partial(_at, text), choice)
         try:
             if not any(p.severity == "error" for p in problems):
                 catalog = validate(CatalogFile, kept)
@@ -331,7 +335,7 @@ def load_catalog() -> tuple[dict[str, Resource], tuple[Finding, ...]]:
         source = read_yaml(CATALOG_FILE, "cityframe/data/catalog/national.yaml")
     except YamlError as exc:
         return {}, (exc.finding,)
-    catalog, findings = validate_file(source, CatalogFile)
+    catalog, findings = validate_file(source, CatalogFile, choice)
     if catalog is None:
         return {}, tuple(findings)
     assert isinstance(catalog, CatalogFile)
@@ -399,7 +403,7 @@ def load_city(project: Project, slug: str, lang: str | None = None) -> City:
         findings.extend(problems)
         if validated is not None:
             models[file] = validated
-    catalog, catalog_findings = load_catalog()
+    catalog, catalog_findings = load_catalog(lang or languages.authoritative)
     findings.extend(catalog_findings)
     if findings:
         raise DataError(findings)

@@ -72,6 +72,8 @@ class YamlSource:
     """Warnings about single values (a web address with a look-alike letter) that ``check`` reports."""
     findings: list[Finding] = field(default_factory=list)
     """Problems with single values (an impossible date) that do not stop the rest of the file being checked."""
+    untranslated: list[Finding] = field(default_factory=list)
+    """Warnings at the prose a language edition lacks (``check --lang``): listed in full, never capped."""
     bare_keys: dict[PathKey, PathKey | None] = field(default_factory=dict)
     """Keys written without a colon inside ``{ }``, by the key before them: the sign of a comma in a text, as in
     ``{date: 2025-01-31, description: Protocol, consent forms signed}``."""

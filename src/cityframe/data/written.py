@@ -194,10 +194,13 @@ def as_written(model: type[BaseModel], data: Any, raw: Callable[[PathKey], str |
                                         "write the text once per language under a language code, such as en: "
                                         "and es: (lowercase, as in HTML's lang)"))
             texts = {key: walk("text", None, item, (*path, key)) for key, item in value.items() if key not in wrong}
-            if not texts:
-                return value
-            language, text = choice.pick(texts)
-            if prose and choice.translated_edition and choice.edition not in texts:
+            # An empty translation (es: or es: "") is one still to write: the edition shows the authoritative text.
+            written = {key: text for key, text in texts.items() if not (text is None or (isinstance(text, str)
+                                                                       and not text.strip()))}
+            if not written:
+                return next(iter(texts.values()), value) if texts else value
+            language, text = choice.pick(written)
+            if prose and choice.translated_edition and choice.edition not in written:
                 choice.untranslated.append(path)
             return choice.mark(text, language)
         text = walk("text", None, value, path)

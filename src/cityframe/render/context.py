@@ -633,9 +633,10 @@ def _language_editions(city: City, lang: str, edition: Edition, built: Sequence[
     authoritative_here = lang not in languages or lang == authoritative
     up = "" if authoritative_here else "../"
     available = [code for code in languages if built is None or code in built or code == lang]
+    folders = {code: f"{up}{'' if code == authoritative else code + '/'}" for code in available}
     editions = tuple(View(lang=code, name=language_autonym(code), current=code == lang,
-                          authoritative=code == authoritative,
-                          href=f"{up}{'' if code == authoritative else code + '/'}{page_name('index', edition)}")
+                          authoritative=code == authoritative, prefix=folders[code],
+                          href=f"{folders[code]}{page_name('index', edition)}")
                      for code in available) if len(available) > 1 else ()
     translation = None if authoritative_here else View(
         lang=authoritative, language=language_name(authoritative, i18n.text_language(lang)),
