@@ -167,6 +167,24 @@ def test_the_reload_script_is_only_in_served_responses(scratch_project):
     assert not preview.root.exists()
 
 
+def test_a_language_edition_is_previewed_from_its_own_folder(scratch_project):
+    project = scratch_project("albuquerque")
+    preview = Preview(project, "albuquerque", lang="es")
+    try:
+        assert preview.rebuild().ok
+        assert preview.folder == preview.root / "albuquerque" / "es"
+        page = (preview.folder / "prevention-plan.html").read_text(encoding="utf-8")
+        assert '<html lang="es">' in page and "Esta es una traducción" in page
+    finally:
+        preview.stop()
+    preview = Preview(project, "albuquerque", lang="en")  # the authoritative one, asked for by its code
+    try:
+        assert preview.rebuild().ok
+        assert preview.folder == preview.root / "albuquerque"
+    finally:
+        preview.stop()
+
+
 def test_a_killed_previews_folder_is_removed_by_the_next(scratch_project, tmp_path, monkeypatch):
     import tempfile
 

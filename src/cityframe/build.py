@@ -159,7 +159,7 @@ def build_cities(project: Project, slugs: Sequence[str], *, formats: Formats = "
     _refuse_bad_epoch(os.environ.get("SOURCE_DATE_EPOCH"))
     root = output_root(project, out)
     if lang is not None and lang != "all":
-        _refuse_unknown_language(lang)
+        refuse_unknown_language(lang)
     if workers is None:
         workers = os.cpu_count() or 2
     asked = {slug: edition_languages(project, slug, lang) for slug in slugs}
@@ -182,8 +182,11 @@ def has_words(lang: str) -> bool:
     return lang.split("-")[0].lower() in LANGUAGES
 
 
-def _refuse_unknown_language(lang: str) -> None:
-    """A language cityframe has no words for (its headings, labels and dates) cannot have an edition."""
+def refuse_unknown_language(lang: str) -> None:
+    """A language cityframe has no words for (its headings, labels and dates) cannot have an edition.
+
+    Raises :class:`UsageError` for such a ``lang`` (``fr``); ``es`` and ``es-MX`` pass.
+    """
     from .data.languages import LANGUAGE_CODE
     from .render.i18n import LANGUAGES
 

@@ -783,6 +783,8 @@ def serve(
     open_browser: Annotated[bool, typer.Option("--open", help="Open the preview in a web browser.")] = False,
     period: Annotated[Optional[str], typer.Option("--period", help="The progress report's period (2027-Q3, "  # noqa: UP045
                                                   "2027); default: this quarter.", show_default=False)] = None,
+    lang: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--lang", help="Preview a language edition (es), as build --lang makes it.", show_default=False)] = None,
     project: ProjectOption = None,
 ) -> None:
     """Preview a city's HTML live: rebuilt and reloaded in the browser each time a file is saved.
@@ -799,9 +801,14 @@ def serve(
         from .serve import serve as run
 
         reporting = parse_period(period)
+        edition_lang = _language(lang)
+        if edition_lang is not None:
+            from .build import refuse_unknown_language
+
+            refuse_unknown_language(edition_lang)
         proj = open_project(project)
         run(proj, slug, host=host, port=port, open_browser=open_browser, say=lambda text: _say(text),
-            period=reporting)
+            period=reporting, lang=edition_lang)
 
 
 def main() -> None:

@@ -149,15 +149,17 @@ class Preview:
     """A city's live preview: the temporary output folder, the current state, and the rebuild."""
 
     def __init__(self, project: Project, slug: str, *, console: Console | None = None,
-                 edition: str = "public", period: ReportingPeriod | None = None) -> None:
+                 edition: str = "public", period: ReportingPeriod | None = None, lang: str | None = None) -> None:
         self.project = project
         self.period = period
         self.slug = slug
         self.console = console
         self.edition = edition
+        self.lang = lang
+        """The language edition previewed (``es``), or None for the authoritative one."""
         remove_stale_previews()
         self.root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-{slug}-"))
-        self.folder = self.root / slug
+        self.folder = self.root / slug / lang if lang else self.root / slug
         self.state = PreviewState()
         self.changed = threading.Condition()
         self.stopping = False
@@ -182,7 +184,9 @@ class Preview:
         started = time.perf_counter()
         before = self._pages()
         result = build_city(self.project, self.slug, formats="html", out=self.root, edition=self.edition,  # type: ignore[arg-type]
-                            console=None, workers=1, period=self.period)
+                            console=None, workers=1, period=self.period, lang=self.lang)
+        if result.ok and result.folder is not None:
+            self.folder = result.folder  # the authoritative edition asked for by its code lives in <slug>/
         after = self._pages()
         with self.changed:
             self.state.version += 1
@@ -284,10 +288,12 @@ class _Server(ThreadingHTTPServer):
 
 def serve(project: Project, slug: str, *, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
           console: Console | None = None, say: Callable[[str], None] = print,
-          stop: threading.Event | None = None, period: ReportingPeriod | None = None) -> None:
+          stop: threading.Event | None = None, period: ReportingPeriod | None = None,
+          lang: str | None = None) -> None:
     """Serve a city's live preview until Ctrl-C (or ``stop`` is set); returns cleanly, the temporary folder gone.
 
     ``period`` is the progress report's (for a city with progress data; default: the current quarter).
+    ``lang``: a language edition to preview (``es``), as ``build --lang`` makes it; None, the authoritative one.
 
     Raises :class:`UsageError` when the city does not exist or the port cannot be bound.
     """
@@ -297,7 +303,7 @@ def serve(project: Project, slug: str, *, host: str = "127.0.0.1", port: int = 8
         from .data.load import load_city  # raises the usual "no city named ..." error with its suggestions
 
         load_city(project, slug)
-    preview = Preview(project, slug, console=console, period=period)
+    preview = Preview(project, slug, console=console, period=period, lang=lang)
     restore = _stop_on_sigterm()
     try:
         try:
