@@ -173,3 +173,10 @@ def test_the_national_catalog_is_marked_english_in_a_spanish_edition() -> None:
     entry = next(iter(spanish.values()))
     assert isinstance(entry.description, Passage) and entry.description.lang == "en"
     assert not isinstance(next(iter(english.values())).description, Passage)
+
+
+def test_a_language_code_is_the_whole_text() -> None:
+    from cityframe.data.languages import is_language_code
+
+    assert is_language_code("es") and is_language_code("es-MX") and is_language_code("zh-Hans")
+    assert not is_language_code("es\n") and not is_language_code("ES") and not is_language_code(" es")

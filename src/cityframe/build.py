@@ -187,11 +187,11 @@ def refuse_unknown_language(lang: str) -> None:
 
     Raises :class:`UsageError` for such a ``lang`` (``fr``); ``es`` and ``es-MX`` pass.
     """
-    from .data.languages import LANGUAGE_CODE
+    from .data.languages import is_language_code
     from .render.i18n import LANGUAGES
 
     if not has_words(lang):
-        shown_lang = lang if LANGUAGE_CODE.match(lang) else repr(lang)
+        shown_lang = lang if is_language_code(lang) else repr(lang)
         raise UsageError(f"cityframe cannot write an edition in '{shown_lang}': its headings, labels and dates exist "
                          f"in {', '.join(LANGUAGES)}",
                          hint=f"use --lang with one of {', '.join(LANGUAGES)}, or all (every edition the city "

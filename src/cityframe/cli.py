@@ -591,11 +591,11 @@ def _language(lang: str | None) -> str | None:
     """``--lang`` as a language code, or a usage error that shows how to write one."""
     if lang is None:
         return None
-    from .data.languages import LANGUAGE_CODE
+    from .data.languages import is_language_code
     from .errors import UsageError, visible
 
-    if not LANGUAGE_CODE.match(lang):
-        hint = f"write it in lowercase: --lang {lang.lower()}" if LANGUAGE_CODE.match(lang.lower()) else \
+    if not is_language_code(lang):
+        hint = f"write it in lowercase: --lang {lang.lower()}" if is_language_code(lang.lower()) else \
             "write it as in HTML's lang, in lowercase: --lang es (Spanish), --lang en (English)"
         raise UsageError(f"'{visible(lang)}' is not a language code", hint=hint)
     return lang

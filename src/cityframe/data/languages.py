@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-"""A BCP 47 language tag as cities write them: ``en``, ``es``, ``es-MX``, ``zh-Hans``."""
+"""A BCP 47 language tag as cities write them: ``en``, ``es``, ``es-MX``, ``zh-Hans`` (test with
+:func:`is_language_code`: ``match`` would let a trailing line break through ``$``)."""
+
+
+def is_language_code(text: str) -> bool:
+    """Whether ``text`` is a whole language tag (:data:`LANGUAGE_CODE`), nothing before or after it."""
+    return LANGUAGE_CODE.fullmatch(text) is not None
 DEFAULT_LANGUAGE = "en"
 
 

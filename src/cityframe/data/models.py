@@ -94,7 +94,7 @@ StateCode = Annotated[str, _contact_check(contacts.check_state),
 PhoneNumber = Annotated[str, StringConstraints(max_length=60), _contact_check(contacts.parse_phone)]
 """A phone number as published: US unless it starts with ``+``; short codes (211, 988, 741741) and vanity
 numbers (1-844-924-BIAS) are valid; an extension may follow (``ext. 9``)."""
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+LanguageCode = Annotated[str, StringConstraints(pattern=LANGUAGE_CODE.pattern)]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 def _rating(value: int) -> int:
     """A rating outside 1-5 says the allowed range, not only a bound."""

@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .contacts import ContactError, check_url
-from .languages import DEFAULT_LANGUAGE, LANGUAGE_CODE, Choice
+from .languages import DEFAULT_LANGUAGE, Choice, is_language_code
 from .sources import PathKey, shown
 
 
@@ -188,7 +188,7 @@ def as_written(model: type[BaseModel], data: Any, raw: Callable[[PathKey], str |
 
     def local(value: Any, path: PathKey, prose: bool) -> Any:
         if isinstance(value, dict) and value:
-            wrong = [key for key in value if not isinstance(key, str) or not LANGUAGE_CODE.match(key)]
+            wrong = [key for key in value if not isinstance(key, str) or not is_language_code(key)]
             for key in wrong:
                 problems.append(Problem((*path, key), f"'{shown(str(key))}' is not a language code",
                                         "write the text once per language under a language code, such as en: "

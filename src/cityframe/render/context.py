@@ -24,7 +24,7 @@ from .. import __version__
 from ..checks.rules import EDITOR_NOTE, editor_notes
 from ..checks.sections import Document, SectionStatus, document_status, documents, is_filled
 from ..data.contacts import STATES, parse_phone
-from ..data.languages import language_autonym, language_name
+from ..data.languages import is_language_code, language_autonym, language_name
 from ..data.models import Contact, Note, Phone
 from . import charts, i18n
 from .i18n import N_, TranslatedLabels, _, using
@@ -267,7 +267,7 @@ def language_code(name: str | None) -> str:
     if not name:
         return "en"
     text = name.strip()
-    if re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", text):
+    if is_language_code(text):
         return text
     return LANGUAGE_CODES.get(text.lower(), "en")
 
@@ -614,7 +614,7 @@ def build_context(city: City, report: CityReport, edition: Edition = "public", *
     if lang is None:
         lang = city.lang if "languages" in city.profile.model_fields_set else \
             language_code(city.profile.plan.language_access.authoritative_language)
-    elif not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
+    elif not is_language_code(lang):
         raise ValueError(f"{lang!r} is not a language code; expected a BCP 47 code such as 'en' or 'es'")
     with using(lang):
         context = _context(city, report, edition, pdf=pdf, revision=revision, lang=lang)

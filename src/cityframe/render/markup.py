@@ -16,7 +16,7 @@ import nh3
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from ..data.languages import LANGUAGE_CODE, Passage
+from ..data.languages import Passage, is_language_code
 from ..data.markdown import SAFE_SCHEMES, parser, readable_url, safe_url, same_address, written_links
 
 __all__ = ["passage", "print_url", "readable_url", "render_inline", "render_markdown", "safe_url"]
@@ -48,7 +48,7 @@ def _mark_links(tokens: list[Token]) -> list[Token]:
 
 def _keep_safe_attribute(element: str, attribute: str, value: str) -> str | None:
     if attribute == "lang":
-        return value if LANGUAGE_CODE.match(value) else None
+        return value if is_language_code(value) else None
     if element == "a" and attribute == "href":
         return safe_url(value)
     if element == "ol" and attribute == "start":
@@ -90,7 +90,7 @@ def render_inline(text: str | None) -> Markup:
 def _in_language(text: object, html: Markup, element: str) -> Markup:
     """``html`` inside an element that names its language, when ``text`` is a :class:`Passage` (WCAG 3.1.2)."""
     lang = getattr(text, "lang", None) if isinstance(text, Passage) else None
-    if lang is None or not LANGUAGE_CODE.match(lang):
+    if lang is None or not is_language_code(lang):
         return html
     return Markup(f'<{element} lang="{lang}">') + html + Markup(f"</{element}>")
 
